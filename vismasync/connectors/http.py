@@ -176,7 +176,8 @@ def redact_url(url: httpx.URL | str) -> str:
         return str(parsed)
     hidden = {"client_secret", "code", "refresh_token", "access_token", "password"}
     params = [
-        (key, "***" if key.lower() in hidden else value) for key, value in parsed.params.multi_items()
+        (key, "***" if key.lower() in hidden else value)
+        for key, value in parsed.params.multi_items()
     ]
     return str(parsed.copy_with(params=params))
 

@@ -6,6 +6,6 @@ This is the only production module that imports ``vismasync.emulators``; the syn
 import typer
 
 emulator_app = typer.Typer(
-    help="Run an offline emulator of a Visma API (a real HTTP server built from the official spec).",
+    help="Run an offline emulator of a Visma API: a real HTTP server built from the spec.",
     no_args_is_help=True,
 )

@@ -2,13 +2,19 @@
 
 import typer
 
+from vismasync.deployments.cli_config import config_app
+from vismasync.deployments.cli_db import db_app
 from vismasync.deployments.cli_emulator import emulator_app
+from vismasync.deployments.cli_failures import failures_app
 
 app = typer.Typer(
     help="vismasync: keep Visma eAccounting and Visma.net ERP in sync.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+app.add_typer(failures_app, name="failures")
 app.add_typer(emulator_app, name="emulator")
 
 

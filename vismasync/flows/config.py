@@ -1,0 +1,258 @@
+"""The integration configuration: one YAML file per company pair, validated by these models.
+
+Every model forbids unknown keys, so a misspelt setting is an error naming its key rather than
+a silently ignored line. ``docs/example-integration.yaml`` documents every key.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from vismasync.flows.secrets import SecretRef
+
+FlowName = Literal["sales_orders", "customers", "products", "stock"]
+FLOW_NAMES: tuple[FlowName, ...] = ("sales_orders", "customers", "products", "stock")
+
+
+class StrictModel(BaseModel):
+    # Numbers become strings where a string is expected: tenant ids, branch and account numbers
+    # are codes, and YAML reads unquoted digits as numbers.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class EAccountingConnection(StrictModel):
+    api_url: HttpUrl = HttpUrl("https://eaccountingapi.vismaonline.com/v2")
+    identity_url: HttpUrl = HttpUrl("https://identity.vismaonline.com")
+    client_id: Annotated[str, Field(min_length=1)]
+    client_secret: SecretRef
+    redirect_uri: HttpUrl
+    scopes: list[str] = ["ea:api", "ea:sales", "ea:accounting", "offline_access"]
+
+    @field_validator("scopes")
+    @classmethod
+    def _needs_api_scopes(cls, scopes: list[str]) -> list[str]:
+        missing = [scope for scope in ("ea:api", "offline_access") if scope not in scopes]
+        if missing:
+            raise ValueError(f"must include {', '.join(missing)} (required by eAccounting)")
+        return scopes
+
+
+class VismaNetConnection(StrictModel):
+    api_url: HttpUrl = HttpUrl("https://api.finance.visma.net")
+    token_url: HttpUrl = HttpUrl("https://connect.visma.com/connect/token")
+    client_id: Annotated[str, Field(min_length=1)]
+    client_secret: SecretRef
+    tenant_id: Annotated[str, Field(min_length=1)]
+    scopes: list[str] = [
+        "vismanet_erp_service_api:read",
+        "vismanet_erp_service_api:create",
+        "vismanet_erp_service_api:update",
+    ]
+
+
+class Schedule(StrictModel):
+    """When a flow runs: a cron expression or a fixed interval (exactly one)."""
+
+    cron: str | None = None
+    interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Schedule:
+        if (self.cron is None) == (self.interval_minutes is None):
+            raise ValueError("set exactly one of 'cron' or 'interval_minutes'")
+        if self.cron is not None and len(self.cron.split()) != 5:
+            raise ValueError("cron must have five fields, e.g. '*/15 * * * *'")
+        return self
+
+
+class ValueMap(StrictModel):
+    """Maps a source code to a target code: ``table`` first, then ``default``.
+
+    With ``force`` the default is always used, whatever the source says.
+    """
+
+    table: dict[str, str] = {}
+    default: str | None = None
+    force: bool = False
+
+    @model_validator(mode="after")
+    def _force_needs_default(self) -> ValueMap:
+        if self.force and self.default is None:
+            raise ValueError("'force: true' needs a 'default' value to force")
+        return self
+
+    def map(self, source_value: str | None) -> str | None:
+        if self.force:
+            return self.default
+        if source_value is not None and source_value in self.table:
+            return self.table[source_value]
+        return self.default
+
+
+def _check_expression(expression: str) -> str:
+    try:
+        ast.parse(expression, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"is not a valid expression: {exc.msg} at column {exc.offset}") from exc
+    return expression
+
+
+class FieldMapping(StrictModel):
+    """A data-mapper rule: set ``target`` from a source path or a sandboxed expression."""
+
+    target: Annotated[str, Field(min_length=1)]
+    source: str | None = None
+    expression: str | None = None
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> FieldMapping:
+        if (self.source is None) == (self.expression is None):
+            raise ValueError("set exactly one of 'source' or 'expression'")
+        if self.expression is not None:
+            _check_expression(self.expression)
+        return self
+
+
+class FlowSettings(StrictModel):
+    enabled: bool = True
+    schedule: Schedule = Schedule(interval_minutes=15)
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    # Reads start this long before the watermark, catching records committed late at the source.
+    overlap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 10
+    field_mappings: list[FieldMapping] = []
+
+
+class BranchSettings(StrictModel):
+    default: Annotated[str, Field(min_length=1)]
+    by_country: dict[str, str] = {}
+
+    def for_country(self, country_code: str | None) -> str:
+        return self.by_country.get(country_code or "", self.default)
+
+
+class DefaultDebtor(StrictModel):
+    customer_number: Annotated[str, Field(min_length=1)]
+    # force: every order goes to this debtor; fallback: only orders whose customer is incomplete
+    mode: Literal["force", "fallback"] = "fallback"
+
+
+class ShippingLine(StrictModel):
+    sku: Annotated[str, Field(min_length=1)]
+    description: str = "Shipping"
+    tax_code: str | None = None
+
+
+class FinancialMutation(StrictModel):
+    enabled: bool = False
+    debit_account: str | None = None
+    credit_account: str | None = None
+    description: str = "Payment of eAccounting invoice {invoice_number}"
+
+    @model_validator(mode="after")
+    def _accounts_when_enabled(self) -> FinancialMutation:
+        if self.enabled and not (self.debit_account and self.credit_account):
+            raise ValueError("'enabled: true' needs both 'debit_account' and 'credit_account'")
+        return self
+
+
+OrderStatus = Literal["Draft", "Ongoing", "Shipped", "Invoiced", "Paid"]
+
+
+class SalesOrderValueMaps(StrictModel):
+    tax_code: ValueMap = ValueMap()
+    tax_code_by_country: ValueMap = ValueMap()
+    payment_terms: ValueMap = ValueMap()
+    payment_methods: ValueMap = ValueMap()
+    shipping_methods: ValueMap = ValueMap()
+    revenue_account_by_country: ValueMap = ValueMap()
+    order_status: ValueMap = ValueMap()
+
+
+class SalesOrdersSettings(FlowSettings):
+    source_document: Literal["order", "invoice"] = "order"
+    # eAccounting statuses to send; "Paid" selects documents whose invoice is fully paid.
+    statuses: Annotated[list[OrderStatus], Field(min_length=1)] = ["Shipped"]
+    target_document: Literal["sales_order", "customer_invoice"] = "sales_order"
+    order_type: Annotated[str, Field(min_length=1, max_length=2)] = "SO"
+    hold: bool = False
+    branch: BranchSettings = BranchSettings(default="1")
+    warehouse: str | None = None
+    default_debtor: DefaultDebtor | None = None
+    shipping: ShippingLine | None = None
+    financial_mutation: FinancialMutation = FinancialMutation()
+    value_maps: SalesOrderValueMaps = SalesOrderValueMaps()
+
+
+class CustomerValueMaps(StrictModel):
+    payment_terms: ValueMap = ValueMap()
+    revenue_account_by_country: ValueMap = ValueMap()
+    tax_code_by_country: ValueMap = ValueMap()
+
+
+class CustomerDefaults(StrictModel):
+    """Values for eAccounting's required customer fields when Visma.net has none."""
+
+    terms_of_payment_id: str | None = None
+    invoice_city: str | None = None
+    invoice_postal_code: str | None = None
+
+
+class CustomersSettings(FlowSettings):
+    defaults: CustomerDefaults = CustomerDefaults()
+    value_maps: CustomerValueMaps = CustomerValueMaps()
+
+
+class ProductFilter(StrictModel):
+    """Which Visma.net items sync; every given criterion must hold."""
+
+    statuses: list[str] = []
+    item_classes: list[str] = []
+    types: list[str] = []
+    attributes: dict[str, str] = {}
+    expression: str | None = None
+
+    @field_validator("expression")
+    @classmethod
+    def _valid_expression(cls, expression: str | None) -> str | None:
+        return None if expression is None else _check_expression(expression)
+
+
+class ProductValueMaps(StrictModel):
+    unit: ValueMap = ValueMap()
+    account_coding: ValueMap = ValueMap()
+
+
+class ProductsSettings(FlowSettings):
+    filter: ProductFilter = ProductFilter()
+    # Article fields set when the article is created and never overwritten afterwards.
+    create_only_fields: list[str] = []
+    value_maps: ProductValueMaps = ProductValueMaps()
+
+
+class StockSettings(FlowSettings):
+    # Empty: all warehouses.
+    warehouses: list[str] = []
+    quantity: Literal["on_hand", "available"] = "available"
+
+
+class Flows(StrictModel):
+    sales_orders: SalesOrdersSettings = SalesOrdersSettings()
+    customers: CustomersSettings = CustomersSettings(enabled=False)
+    products: ProductsSettings = ProductsSettings(enabled=False)
+    stock: StockSettings = StockSettings(enabled=False)
+
+    def enabled(self) -> list[FlowName]:
+        return [name for name in FLOW_NAMES if getattr(self, name).enabled]
+
+
+class IntegrationConfig(StrictModel):
+    """One integration: an eAccounting company paired with a Visma.net company."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+    eaccounting: EAccountingConnection
+    vismanet: VismaNetConnection
+    flows: Flows = Flows()

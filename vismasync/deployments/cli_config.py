@@ -24,11 +24,14 @@ def validate(
             config = load_config(path)
         except ConfigError as exc:
             failed = True
-            console.print(f"[red]{path}: {len(exc.issues)} error(s)[/red]")
+            console.print(f"[red]{path}: {len(exc.issues)} error(s)[/red]", soft_wrap=True)
             for issue in exc.issues:
-                console.print(f"  - {issue}", markup=False, highlight=False)
+                console.print(f"  - {issue}", markup=False, highlight=False, soft_wrap=True)
             continue
         flows = ", ".join(config.flows.enabled()) or "none"
-        console.print(f"[green]OK[/green] {path}: integration {config.name!r}, flows: {flows}")
+        console.print(
+            f"[green]OK[/green] {path}: integration {config.name!r}, flows: {flows}",
+            soft_wrap=True,
+        )
     if failed:
         raise typer.Exit(code=1)

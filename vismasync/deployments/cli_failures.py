@@ -36,10 +36,13 @@ def list_failures(
     if not entries:
         console.print(f"No {'/'.join(s.value for s in status)} records.")
         return
-    table = Table(
-        "integration", "flow", "entity", "source key", "status", "error class", "attempts",
-        "updated", "message", title=f"{len(entries)} record(s)",
-    )  # fmt: skip
+    table = Table(title=f"{len(entries)} record(s)")
+    for column in ("integration", "flow", "entity", "source key", "status", "error class"):
+        table.add_column(column, overflow="fold")
+    table.add_column("attempts", justify="right")
+    table.add_column("updated", no_wrap=True)
+    # The message says what to fix: wrap it, never cut it.
+    table.add_column("message", overflow="fold", min_width=30)
     for entry in entries:
         table.add_row(
             entry.integration,

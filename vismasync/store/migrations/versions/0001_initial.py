@@ -15,7 +15,14 @@ depends_on = None
 
 
 def _timestamps() -> list[sa.Column]:
-    return [sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"))]
+    return [
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        )
+    ]
 
 
 def _integration_fk() -> sa.Column:
@@ -32,7 +39,12 @@ def upgrade() -> None:
         "integration",
         sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
         sa.Column("name", sa.String(100), nullable=False, unique=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()")),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        ),
     )
     op.create_table(
         "ledger",
@@ -54,7 +66,12 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("run_id", sa.String(64)),
         sa.Column("source_changed_at", sa.DateTime(timezone=True)),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()")),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        ),
         *_timestamps(),
         sa.UniqueConstraint("integration_id", "flow", "entity", "source_key", name="uq_ledger_key"),
         sa.CheckConstraint(

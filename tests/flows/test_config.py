@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from vismasync.flows.config import IntegrationConfig, ValueMap
+from vismasync.flows.config import IntegrationConfig
 from vismasync.flows.config_loader import ConfigError, load_config, parse_config
 from vismasync.flows.secrets import SecretRef, SecretResolutionError
+from vismasync.mappings.value_maps import ValueMap
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-integration.yaml"
 

@@ -6,12 +6,13 @@ a silently ignored line. ``docs/example-integration.yaml`` documents every key.
 
 from __future__ import annotations
 
-import ast
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from vismasync.flows.secrets import SecretRef
+from vismasync.mappings.data_mapper import check_expression
+from vismasync.mappings.value_maps import ValueMap
 
 FlowName = Literal["sales_orders", "customers", "products", "stock"]
 FLOW_NAMES: tuple[FlowName, ...] = ("sales_orders", "customers", "products", "stock")
@@ -69,38 +70,6 @@ class Schedule(StrictModel):
         return self
 
 
-class ValueMap(StrictModel):
-    """Maps a source code to a target code: ``table`` first, then ``default``.
-
-    With ``force`` the default is always used, whatever the source says.
-    """
-
-    table: dict[str, str] = {}
-    default: str | None = None
-    force: bool = False
-
-    @model_validator(mode="after")
-    def _force_needs_default(self) -> ValueMap:
-        if self.force and self.default is None:
-            raise ValueError("'force: true' needs a 'default' value to force")
-        return self
-
-    def map(self, source_value: str | None) -> str | None:
-        if self.force:
-            return self.default
-        if source_value is not None and source_value in self.table:
-            return self.table[source_value]
-        return self.default
-
-
-def _check_expression(expression: str) -> str:
-    try:
-        ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(f"is not a valid expression: {exc.msg} at column {exc.offset}") from exc
-    return expression
-
-
 class FieldMapping(StrictModel):
     """A data-mapper rule: set ``target`` from a source path or a sandboxed expression."""
 
@@ -113,7 +82,7 @@ class FieldMapping(StrictModel):
         if (self.source is None) == (self.expression is None):
             raise ValueError("set exactly one of 'source' or 'expression'")
         if self.expression is not None:
-            _check_expression(self.expression)
+            check_expression(self.expression)
         return self
 
 
@@ -218,7 +187,7 @@ class ProductFilter(StrictModel):
     @field_validator("expression")
     @classmethod
     def _valid_expression(cls, expression: str | None) -> str | None:
-        return None if expression is None else _check_expression(expression)
+        return None if expression is None else check_expression(expression)
 
 
 class ProductValueMaps(StrictModel):

@@ -66,3 +66,17 @@ def empty_database(pg_server: ServerLocation) -> Iterator[Engine]:
     fresh = sa.create_engine(url)
     yield fresh
     fresh.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for the whole session, started only if a test asks for it."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=60),
+        # Heartbeats add ~1 s to every flow run and are only useful to detect zombie runs.
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield

@@ -110,6 +110,10 @@ class DefaultDebtor(StrictModel):
 
 
 class ShippingLine(StrictModel):
+    """eAccounting rows whose article is one of ``source_articles`` carry shipping costs; they
+    become a separate Visma.net line with this item, description and tax."""
+
+    source_articles: Annotated[list[str], Field(min_length=1)]
     sku: Annotated[str, Field(min_length=1)]
     description: str = "Shipping"
     tax_code: str | None = None
@@ -151,6 +155,8 @@ class SalesOrdersSettings(FlowSettings):
     branch: BranchSettings = BranchSettings(default="1")
     warehouse: str | None = None
     default_debtor: DefaultDebtor | None = None
+    # percent: send line discounts as percentages; amount: as amounts (quantity x price x rate)
+    discount_mode: Literal["percent", "amount"] = "percent"
     shipping: ShippingLine | None = None
     financial_mutation: FinancialMutation = FinancialMutation()
     value_maps: SalesOrderValueMaps = SalesOrderValueMaps()

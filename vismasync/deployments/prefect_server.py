@@ -112,12 +112,11 @@ def start_prefect_server(
     env = {**os.environ, **server_settings(location, address, retention_days=retention_days)}
     log = log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "prefect", "server", "start"]
+    command += ["--host", address.host, "--port", str(address.port)]
     with log.open("ab") as handle:
         return subprocess.Popen(
-            [
-                sys.executable, "-m", "prefect", "server", "start",
-                "--host", address.host, "--port", str(address.port),
-            ],  # fmt: skip
+            command,
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,

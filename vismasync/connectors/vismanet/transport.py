@@ -1,0 +1,188 @@
+"""Requests to the Visma.net API: token, budget, error taxonomy, retries, paging, Location.
+
+Every call goes through :meth:`VismaNetHttp.send`; GETs are retried per the
+:class:`RetryPolicy`, writes are not (the flows' ledger does lookup-before-retry), with one
+exception: a 429 means the gateway refused the request before it reached the ERP, so a write
+is sent again after the advertised wait.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from vismasync.connectors.http import (
+    ERROR_TYPES,
+    ApiError,
+    BudgetLimiter,
+    RateLimitedError,
+    RetryPolicy,
+    call_with_retries,
+    classify_status,
+    error_for_transport,
+    redact_url,
+    retry_after_seconds,
+)
+from vismasync.connectors.vismanet.auth import ClientCredentialsAuth
+from vismasync.connectors.vismanet.wrappers import wrap
+
+_VISMA_ID = re.compile(r"VismaId:\s*([0-9a-fA-F-]{36})")
+
+
+def error_from_response(response: httpx.Response, method: str) -> ApiError:
+    """The taxonomy error for a failed response, carrying the API's own message and ids.
+
+    Understands the ``{"message": "VismaId: ..."}`` envelope, the IPPException envelope and the
+    gateway's ``{"statusCode", "message"}``; plain-text or empty bodies keep their status text.
+    """
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    message = code = error_id = None
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("Message") or body.get("ExceptionMessage")
+        code = body.get("ExceptionFaultCode")
+        error_id = body.get("ExceptionMessageID")
+    if not message:
+        text = response.text.strip()
+        message = text[:300] if text and not text.startswith("<") else response.reason_phrase
+    match = _VISMA_ID.search(str(message))
+    if match:
+        error_id = match.group(1)
+    error_class = classify_status(response.status_code)
+    return ERROR_TYPES[error_class](
+        str(message),
+        error_class=error_class,
+        status_code=response.status_code,
+        code=code,
+        error_id=error_id,
+        retry_after=retry_after_seconds(response, str(message)),
+        method=method,
+        url=redact_url(response.request.url),
+    )
+
+
+def key_from_location(response: httpx.Response) -> str:
+    """The new resource's key: the last path segment of the ``Location`` header."""
+    location = response.headers.get("Location")
+    if not location:
+        raise ApiError(
+            "the API answered a create without a Location header",
+            error_class=classify_status(500),
+            status_code=response.status_code,
+        )
+    return unquote(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def filter_datetime(value: datetime) -> str:
+    """A date filter value: ``yyyy-MM-ddTHH:mm:ss.fff`` without zone (the API rejects one).
+
+    Aware datetimes are converted to UTC first (offset-less values are read as UTC).
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+class VismaNetHttp:
+    """Authenticated, rate-aware requests against one company's API base URL."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        api_base_url: str,
+        auth: ClientCredentialsAuth,
+        *,
+        retry_policy: RetryPolicy,
+        limiter: BudgetLimiter,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = 1000,
+    ) -> None:
+        self.http = http
+        self.base = api_base_url.rstrip("/")
+        self.auth = auth
+        self.policy = retry_policy
+        self.limiter = limiter
+        self.sleep = sleep
+        self.page_size = page_size
+
+    def send(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> httpx.Response:
+        """One request (plus one re-authentication after a 401); errors raise ApiError."""
+        url = f"{self.base}{path}"
+        for attempt in (1, 2):
+            self.limiter.acquire()
+            headers = {"Authorization": f"Bearer {self.auth.token()}", "Accept": "application/json"}
+            try:
+                response = self.http.request(method, url, params=params, json=json, headers=headers)
+            except httpx.TransportError as exc:
+                raise error_for_transport(exc, method, redact_url(url)) from exc
+            self.limiter.update(response)
+            if response.status_code == 401 and attempt == 1:
+                self.auth.invalidate()  # expired or revoked token: get a new one, try once more
+                continue
+            if response.status_code >= 400:
+                raise error_from_response(response, method)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = call_with_retries(
+            lambda: self.send("GET", path, params=params), self.policy, sleep=self.sleep
+        )
+        return response.json()
+
+    def get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
+        """The JSON of a single resource, or None when the API answers 404."""
+        try:
+            return self.get(path, params)
+        except ApiError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    def write(self, method: str, path: str, payload: dict[str, Any]) -> httpx.Response:
+        """POST/PUT a plain write DTO, wrapped here (and only here) in ``{"value": ...}``."""
+        body = wrap(payload)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.send(method, path, json=body)
+            except RateLimitedError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else 1.0
+                if attempt >= self.policy.attempts or wait > self.policy.max_rate_limit_wait:
+                    raise
+                self.sleep(wait)
+
+    def create(self, path: str, payload: dict[str, Any]) -> str:
+        """POST and return the new key from ``Location``."""
+        return key_from_location(self.write("POST", path, payload))
+
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list, following ``pageNumber`` until ``metadata.totalCount``.
+
+        The server may clamp ``pageSize``; the loop trusts ``totalCount`` and stops early on
+        an empty page, so clamping never loses or repeats records.
+        """
+        query = dict(params or {})
+        number, seen = 1, 0
+        while True:
+            query.update(pageNumber=number, pageSize=self.page_size)
+            items = self.get(path, query)
+            if not items:
+                return
+            yield from items
+            seen += len(items)
+            total = (items[0].get("metadata") or {}).get("totalCount")
+            if total is None or seen >= int(total):
+                return
+            number += 1

@@ -1,0 +1,87 @@
+"""The ``/_emulator/`` admin surface every emulator mounts.
+
+| Method and path | Effect |
+|---|---|
+| ``POST /_emulator/reset`` | state back to the startup seed; faults off; counts cleared |
+| ``POST /_emulator/seed`` | replace the state with the JSON body (the emulator's seed format) |
+| ``GET /_emulator/requests`` | request counts per (method, route template) |
+| ``DELETE /_emulator/requests`` | clear the counts |
+| ``GET /_emulator/faults`` | the active fault configuration |
+| ``PUT /_emulator/faults`` | set faults (see :class:`FaultConfig`; unknown keys are rejected) |
+| ``DELETE /_emulator/faults`` | all faults off |
+| ``POST /_emulator/tokens/expire`` | every issued access token expires now |
+| ``GET /_emulator/state`` | whatever the emulator's ``describe`` hook reports |
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from vismasync.emulators.common.control import EmulatorControl
+from vismasync.emulators.common.faults import FaultConfig
+
+
+def admin_router(control: EmulatorControl) -> APIRouter:
+    """The admin routes, bound to one emulator's hooks. Include it in the emulator's app."""
+    router = APIRouter(prefix="/_emulator", tags=["emulator admin"])
+
+    @router.post("/reset")
+    async def reset() -> dict[str, Any]:
+        control.reset()
+        control.faults.clear()
+        control.counter.clear()
+        return {"status": "reset"}
+
+    @router.post("/seed")
+    async def seed(request: Request) -> JSONResponse:
+        try:
+            document = json.loads(await request.body())
+            control.load_seed(document)
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"invalid seed: {exc}"}, status_code=400)
+        return JSONResponse({"status": "seeded"})
+
+    @router.get("/requests")
+    async def requests() -> dict[str, Any]:
+        return {"total": control.counter.total(), "counts": control.counter.as_list()}
+
+    @router.delete("/requests")
+    async def clear_requests() -> dict[str, Any]:
+        control.counter.clear()
+        return {"status": "cleared"}
+
+    @router.get("/faults")
+    async def get_faults() -> dict[str, Any]:
+        return control.faults.config.to_json()
+
+    @router.put("/faults")
+    async def set_faults(request: Request) -> JSONResponse:
+        try:
+            body = json.loads(await request.body() or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            config = FaultConfig.from_json(body)
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        control.faults.configure(config)
+        return JSONResponse(config.to_json())
+
+    @router.delete("/faults")
+    async def clear_faults() -> dict[str, Any]:
+        control.faults.clear()
+        return control.faults.config.to_json()
+
+    @router.post("/tokens/expire")
+    async def expire_tokens() -> dict[str, Any]:
+        control.expire_tokens()
+        return {"status": "expired"}
+
+    @router.get("/state")
+    async def state() -> dict[str, Any]:
+        return control.describe() if control.describe else {}
+
+    return router

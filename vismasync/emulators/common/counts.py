@@ -1,0 +1,40 @@
+"""Request counts per (method, route template), for the admin surface and for tests."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RequestCounter:
+    """Counts requests by (method, route template), e.g. ``("GET", "/v2/customers/{customerId}")``.
+
+    Counting by template rather than by raw path makes "how many customer reads did the sync do"
+    a single number however many ids it touched. Thread-safe.
+    """
+
+    _counts: Counter[tuple[str, str]] = field(default_factory=Counter, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def record(self, method: str, route: str) -> None:
+        with self._lock:
+            self._counts[(method.upper(), route)] += 1
+
+    def count(self, method: str, route: str) -> int:
+        with self._lock:
+            return self._counts[(method.upper(), route)]
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def as_list(self) -> list[dict[str, object]]:
+        with self._lock:
+            items = sorted(self._counts.items())
+        return [{"method": m, "route": r, "count": n} for (m, r), n in items]

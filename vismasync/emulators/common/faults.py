@@ -1,0 +1,118 @@
+"""Fault injection for the emulators: what to break, and a seeded decision maker.
+
+A :class:`FaultConfig` says which faults are active; a :class:`FaultInjector` decides, request by
+request, which fault (if any) hits it. Decisions depend only on the configuration, its ``seed``
+and the order of matching requests, so a test that sets the same faults sees the same outcome on
+every run.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Fault(StrEnum):
+    """The outcome the injector picked for one request."""
+
+    NONE = "none"
+    SERVER_ERROR = "server_error"  # answer with the emulator's 5xx body, state untouched
+    RATE_LIMITED = "rate_limited"  # answer with the emulator's own 429, state untouched
+    DROP_AFTER_COMMIT = "drop_after_commit"  # run the request, then cut the connection
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Active faults. All default to off.
+
+    ``path_prefix`` and ``methods`` narrow which requests are eligible (the admin surface is never
+    eligible). Counted faults (``rate_limit_storm``, ``drop_after_commit``) hit the next N eligible
+    requests and then switch themselves off; rates are probabilities drawn from ``seed``.
+    """
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_status: int = 500
+    rate_limit_storm: int = 0
+    drop_after_commit: int = 0
+    # "Commit then drop" only makes sense for writes unless told otherwise.
+    drop_methods: tuple[str, ...] = tuple(sorted(WRITE_METHODS))
+    path_prefix: str | None = None
+    methods: tuple[str, ...] | None = None
+    seed: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FaultConfig:
+        """Build from an admin request body; unknown keys are an error (typos must not pass)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(unknown)}")
+        values = dict(data)
+        for key in ("drop_methods", "methods"):
+            if values.get(key) is not None:
+                values[key] = tuple(str(m).upper() for m in values[key])
+        config = cls(**values)
+        if not 0.0 <= config.error_rate <= 1.0:
+            raise ValueError("error_rate must be between 0 and 1")
+        if not 500 <= config.error_status <= 599:
+            raise ValueError("error_status must be a 5xx status")
+        if config.latency_ms < 0 or config.rate_limit_storm < 0 or config.drop_after_commit < 0:
+            raise ValueError("latency_ms, rate_limit_storm and drop_after_commit must be >= 0")
+        return config
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("drop_methods", "methods"):
+            if data[key] is not None:
+                data[key] = list(data[key])
+        return data
+
+
+@dataclass
+class FaultInjector:
+    """Holds the active :class:`FaultConfig` and decides the fault for each request. Thread-safe."""
+
+    config: FaultConfig = field(default_factory=FaultConfig)
+    _rng: random.Random = field(default_factory=lambda: random.Random(0), init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def configure(self, config: FaultConfig) -> None:
+        """Replace the active faults; the random stream restarts from ``config.seed``."""
+        with self._lock:
+            self.config = config
+            self._rng = random.Random(config.seed)
+
+    def clear(self) -> None:
+        self.configure(FaultConfig())
+
+    def eligible(self, method: str, path: str) -> bool:
+        config = self.config
+        if path.lower().startswith("/_emulator"):
+            return False
+        if config.path_prefix and not path.lower().startswith(config.path_prefix.lower()):
+            return False
+        return config.methods is None or method.upper() in config.methods
+
+    def decide(self, method: str, path: str) -> tuple[Fault, float]:
+        """The fault for this request and the latency (seconds) to add before answering."""
+        with self._lock:
+            if not self.eligible(method, path):
+                return Fault.NONE, 0.0
+            config = self.config
+            latency = config.latency_ms / 1000.0
+            if config.rate_limit_storm > 0:
+                self.config = replace(config, rate_limit_storm=config.rate_limit_storm - 1)
+                return Fault.RATE_LIMITED, latency
+            if config.drop_after_commit > 0 and method.upper() in config.drop_methods:
+                self.config = replace(config, drop_after_commit=config.drop_after_commit - 1)
+                return Fault.DROP_AFTER_COMMIT, latency
+            # Draw only when a rate is set, so enabling latency alone does not shift the stream.
+            if config.error_rate > 0 and self._rng.random() < config.error_rate:
+                return Fault.SERVER_ERROR, latency
+            return Fault.NONE, latency

@@ -1,0 +1,118 @@
+"""ASGI middleware that counts requests and injects faults in front of an emulated API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vismasync.emulators.common.control import CannedResponse, EmulatorControl
+from vismasync.emulators.common.faults import Fault
+from vismasync.emulators.common.routing import RouteTable
+
+
+class ConnectionDropped(Exception):
+    """Raised after the response headers went out, so the server closes the socket mid-response.
+
+    The client then sees a transport error although the write was committed: exactly the
+    "outcome unknown" case the lookup-before-retry protocol exists for.
+    """
+
+
+class _HideDroppedConnections(logging.Filter):
+    """The server logs an aborted response as an application error with a traceback; for an
+    injected drop that is the intended outcome, so it is left out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
+
+
+class EmulatorMiddleware:
+    """Wraps an emulator's ASGI app: counts every request by route template, then applies the
+    fault the :class:`FaultInjector` picks (latency, the API's 5xx, the API's 429, or running the
+    request and dropping the connection before the response body).
+
+    ``routes`` gives the app's route table (called once, on the first request, so routes added
+    after installation count). With ``case_insensitive_paths`` a request path matching a route in
+    another letter case is rewritten to the route's spelling, as ASP.NET routing behaves.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        control: EmulatorControl,
+        routes: Callable[[], RouteTable],
+        case_insensitive_paths: bool = False,
+    ) -> None:
+        self.app = app
+        self.control = control
+        self._routes_factory = routes
+        self._routes: RouteTable | None = None
+        self.case_insensitive_paths = case_insensitive_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        path = scope["path"]
+        if self._routes is None:
+            self._routes = self._routes_factory()
+        template = self._routes.resolve(method, path)
+        if template is not None and self.case_insensitive_paths:
+            canonical = template.canonical(path)
+            if canonical != path:
+                scope = dict(scope, path=canonical, raw_path=canonical.encode())
+        if not path.lower().startswith("/_emulator"):
+            self.control.counter.record(method, template.template if template else path)
+        fault, latency = self.control.faults.decide(method, path)
+        if latency > 0:
+            await asyncio.sleep(latency)
+        if fault == Fault.RATE_LIMITED:
+            await _send_canned(send, self.control.rate_limited(method, path))
+        elif fault == Fault.SERVER_ERROR:
+            status = self.control.faults.config.error_status
+            await _send_canned(send, self.control.server_error(status))
+        elif fault == Fault.DROP_AFTER_COMMIT:
+            await self._run_then_drop(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _run_then_drop(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start: Message | None = None
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+
+        # The app runs to completion: whatever it writes is committed before the drop.
+        await self.app(scope, receive, capture)
+        if start is not None:
+            await send(_promising_a_body(start))
+        raise ConnectionDropped("emulator fault: connection dropped after the write committed")
+
+
+def _promising_a_body(start: Message) -> Message:
+    """The start message, announcing at least one body byte.
+
+    A response with an empty body (201 + Location, 204) is complete once its headers are out,
+    so the drop would go unnoticed; announcing a byte that never comes makes it a broken answer.
+    """
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    declared = dict((k.lower(), v) for k, v in start.get("headers", [])).get(b"content-length")
+    length = max(int(declared), 1) if declared is not None else 1
+    return {**start, "headers": [*headers, (b"content-length", str(length).encode())]}
+
+
+async def _send_canned(send: Send, response: CannedResponse) -> None:
+    headers = [(b"content-type", response.media_type.encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

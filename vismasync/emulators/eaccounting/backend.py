@@ -1,0 +1,172 @@
+"""The eAccounting emulator's backend: all state and rules, no HTTP.
+
+``EAccountingBackend`` composes the data store (customers, articles, orders, invoices, ...),
+the identity server (clients, codes, rotating tokens) and the rate limiter, and exposes one
+method per API operation. The HTTP layer (``api.py``) only parses requests and renders answers.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vismasync.emulators.eaccounting import invoices, masterdata, orders, vouchers
+from vismasync.emulators.eaccounting.errors import InvalidInput
+from vismasync.emulators.eaccounting.oauth import DEMO_CLIENT, IdentityServer, RegisteredClient
+from vismasync.emulators.eaccounting.odata import parse_datetime
+from vismasync.emulators.eaccounting.ratelimit import RateLimiter
+from vismasync.emulators.eaccounting.store import Page, Store
+
+
+@dataclass
+class EmulatorSettings:
+    """Knobs of the emulator; every default is the documented value (or noted in the docs)."""
+
+    rate_limit: int = 600  # requests per window per (client, endpoint), reference §3
+    rate_window: float = 60.0
+    default_page_size: int = 50  # reference §4
+    max_page_size: int = 1000  # undocumented upstream; larger requests are capped to this
+    token_lifetime: int = 3600  # seconds, reference §2
+    stock_module: bool = False  # when on, StockBalance is read-only
+    clients: list[RegisteredClient] = field(default_factory=lambda: [DEMO_CLIENT])
+
+
+class EAccountingBackend:
+    """One emulated eAccounting company plus its identity server."""
+
+    def __init__(
+        self,
+        seed: dict[str, Any] | None = None,
+        settings: EmulatorSettings | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.store = Store(clock=clock)
+        self.identity = IdentityServer(
+            self.settings.clients, self.settings.token_lifetime, clock=self.store.clock
+        )
+        self.limiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window)
+        self._startup_seed = copy.deepcopy(seed or {})
+        self.reset()
+
+    # --- admin -------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the startup seed. Tokens survive: the identity server is another service."""
+        self.store.load_state(self._startup_seed)
+        self.limiter.reset()
+
+    def load_seed(self, document: dict[str, Any]) -> None:
+        self.store.load_state(document)
+        self.limiter.reset()
+
+    def describe(self) -> dict[str, Any]:
+        return {name: len(items) for name, items in self.store.data.items()}
+
+    # --- reads -------------------------------------------------------------------------------
+    def list(
+        self,
+        collection: str,
+        *,
+        filter_text: str | None = None,
+        orderby: str | None = None,
+        page: int = 1,
+        page_size: int | None = None,
+        modified_since: str | None = None,
+    ) -> Page:
+        size = min(page_size or self.settings.default_page_size, self.settings.max_page_size)
+        where = None
+        if modified_since is not None:
+            since = _since(modified_since)
+            where = lambda r: bool(r["ModifiedUtc"]) and parse_datetime(r["ModifiedUtc"]) >= since  # noqa: E731
+        with self.store.lock:
+            result = self.store.query(
+                collection,
+                filter_text=filter_text,
+                orderby=orderby,
+                page=page,
+                page_size=size,
+                where=where,
+            )
+            items = [self._render(collection, item) for item in result.items]
+        return Page(items=items, page=result.page, page_size=result.page_size, total=result.total)
+
+    def get(self, collection: str, key: str) -> dict[str, Any]:
+        with self.store.lock:
+            return self._render(collection, copy.deepcopy(self.store.get(collection, key)))
+
+    def company_settings(self) -> dict[str, Any]:
+        return copy.deepcopy(self.store.company)
+
+    def _render(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
+        if collection == "articles":
+            return masterdata.render_article(self.store, record)
+        if collection == "customerinvoices":
+            return invoices.render_invoice(self.store, record)
+        return record
+
+    # --- writes ------------------------------------------------------------------------------
+    def create_customer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return masterdata.save_customer(self.store, payload)
+
+    def update_customer(self, customer_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return masterdata.save_customer(self.store, payload, customer_id)
+
+    def delete_customer(self, customer_id: str) -> None:
+        masterdata.delete_customer(self.store, customer_id)
+
+    def create_article(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return masterdata.save_article(self.store, payload, stock_module=self.settings.stock_module)
+
+    def update_article(self, article_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return masterdata.save_article(
+            self.store, payload, article_id, stock_module=self.settings.stock_module
+        )
+
+    def create_order(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return orders.save_order(self.store, payload)
+
+    def update_order(self, order_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return orders.save_order(self.store, payload, order_id)
+
+    def delete_order(self, order_id: str) -> None:
+        orders.delete_order(self.store, order_id)
+
+    def convert_order(self, order_id: str) -> dict[str, Any]:
+        return invoices.convert_order(self.store, order_id)
+
+    def create_invoice(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return invoices.create_invoice(self.store, payload)
+
+    def add_invoice_payment(self, invoice_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return invoices.add_payment(self.store, invoice_id, payload)
+
+    def create_draft(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return invoices.save_draft(self.store, payload)
+
+    def update_draft(self, draft_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return invoices.save_draft(self.store, payload, draft_id)
+
+    def delete_draft(self, draft_id: str) -> None:
+        with self.store.lock:
+            self.store.get("customerinvoicedrafts", draft_id)
+            self.store.remove("customerinvoicedrafts", draft_id)
+
+    def convert_draft(self, draft_id: str) -> dict[str, Any]:
+        return invoices.convert_draft(self.store, draft_id)
+
+    def create_voucher(
+        self, payload: dict[str, Any], use_default_series: bool = True
+    ) -> dict[str, Any]:
+        return vouchers.create_voucher(self.store, payload, use_default_series)
+
+
+def _since(text: str) -> datetime:
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        raise InvalidInput(
+            f"InvalidInput - The value '{text}' of modifiedSinceUtc is not a valid DateTime format."
+        ) from None

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from vismasync.flows.config import IntegrationConfig
-from vismasync.flows.config_loader import ConfigError, load_config, parse_config
-from vismasync.flows.secrets import SecretRef, SecretResolutionError
+from vismasync.config.loader import ConfigError, load_config, parse_config
+from vismasync.config.model import IntegrationConfig
+from vismasync.config.secrets import SecretRef, SecretResolutionError
 from vismasync.mappings.value_maps import ValueMap
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-integration.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from vismasync.flows.config_loader import ConfigError, load_config
+from vismasync.config.loader import ConfigError, load_config
 
 config_app = typer.Typer(help="Check integration configuration files.", no_args_is_help=True)
 

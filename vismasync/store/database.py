@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
+
+from vismasync.paths import vismasync_home
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +28,6 @@ APP_DATABASE = "vismasync"
 
 class DatabaseUnavailable(RuntimeError):
     """The state database cannot be reached or started; the message says what to change."""
-
-
-def vismasync_home() -> Path:
-    """Per-user directory for vismasync's local data (``VISMASYNC_HOME`` overrides it)."""
-    override = os.environ.get("VISMASYNC_HOME")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir("vismasync", appauthor=False))
 
 
 def embedded_data_dir() -> Path:

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from vismasync.connectors.eaccounting import filters as f
 from vismasync.emulators.eaccounting.errors import InvalidInput, QueryParameterError
-from vismasync.emulators.eaccounting.odata import compile_filter, compile_orderby, sort_records
+from vismasync.emulators.eaccounting.odata import compile_filter, compile_orderby
+from vismasync.emulators.eaccounting.odata_eval import sort_records
 
 CUSTOMER = {
     "Name": "O'Brien AB",

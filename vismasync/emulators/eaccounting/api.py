@@ -132,8 +132,8 @@ class V2:
             collection,
             filter_text=q.get("$filter"),
             orderby=q.get("$orderby"),
-            page=_int_param(q.get("$page"), "$page", 1),
-            page_size=_int_param(q.get("$pagesize"), "$pagesize", None),
+            page=int_param(q.get("$page"), "$page", 1),
+            page_size=int_param(q.get("$pagesize"), "$pagesize", None),
             **extra,
         )
 
@@ -157,7 +157,7 @@ def too_many_requests(backend: EAccountingBackend, retry_in: int) -> TooManyRequ
     return TooManyRequests(backend.settings.rate_limit, retry_in, per)
 
 
-def _int_param(value: str | None, name: str, default: int | None) -> int | None:
+def int_param(value: str | None, name: str, default: int | None) -> int | None:
     if value is None:
         return default
     try:

@@ -16,7 +16,7 @@ from typing import Any
 from vismasync.emulators.eaccounting import invoices, masterdata, orders, vouchers
 from vismasync.emulators.eaccounting.errors import InvalidInput
 from vismasync.emulators.eaccounting.oauth import DEMO_CLIENT, IdentityServer, RegisteredClient
-from vismasync.emulators.eaccounting.odata import parse_datetime
+from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 from vismasync.emulators.eaccounting.ratelimit import RateLimiter
 from vismasync.emulators.eaccounting.store import Page, Store
 
@@ -90,7 +90,10 @@ class EAccountingBackend:
                 page_size=size,
                 where=where,
             )
-            items = [self._render(collection, item) for item in result.items]
+            reserved = (
+                masterdata.reserved_by_article(self.store) if collection == "articles" else None
+            )
+            items = [self._render(collection, item, reserved) for item in result.items]
         return Page(items=items, page=result.page, page_size=result.page_size, total=result.total)
 
     def get(self, collection: str, key: str) -> dict[str, Any]:
@@ -100,9 +103,11 @@ class EAccountingBackend:
     def company_settings(self) -> dict[str, Any]:
         return copy.deepcopy(self.store.company)
 
-    def _render(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
+    def _render(
+        self, collection: str, record: dict[str, Any], reserved: dict[str, float] | None = None
+    ) -> dict[str, Any]:
         if collection == "articles":
-            return masterdata.render_article(self.store, record)
+            return masterdata.render_article(self.store, record, reserved)
         if collection == "customerinvoices":
             return invoices.render_invoice(self.store, record)
         return record

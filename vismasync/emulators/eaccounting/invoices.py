@@ -13,7 +13,7 @@ from vismasync.emulators.eaccounting.errors import (
     field_error,
 )
 from vismasync.emulators.eaccounting.masterdata import replace_object, require
-from vismasync.emulators.eaccounting.odata import parse_datetime
+from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 from vismasync.emulators.eaccounting.orders import (
     INVOICED,
     customer_fields,

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from vismasync.emulators.eaccounting.api import V2, body
+from vismasync.emulators.eaccounting.api import V2, body, int_param
 
 REFERENCE_DATA = [
     # (collection, list template, id path parameter or None)
@@ -128,8 +128,8 @@ def build_v2(v2: V2) -> None:
         return backend.list(
             "vouchers",
             filter_text=f"VoucherDate ge {start} and VoucherDate le {end}",
-            page=int(r.query_params.get("$page", 1)),
-            page_size=int(r.query_params.get("$pagesize", 0)) or None,
+            page=int_param(r.query_params.get("$page"), "$page", 1) or 1,
+            page_size=int_param(r.query_params.get("$pagesize"), "$pagesize", None),
         )
 
     async def voucher_of_year(r: Request) -> Any:

@@ -18,7 +18,8 @@ from typing import Any
 
 from vismasync.emulators.eaccounting import spec
 from vismasync.emulators.eaccounting.errors import NotFound, QueryParameterError
-from vismasync.emulators.eaccounting.odata import compile_filter, compile_orderby, sort_records
+from vismasync.emulators.eaccounting.odata import compile_filter, compile_orderby
+from vismasync.emulators.eaccounting.odata_eval import sort_records
 
 # collection name (the path segment) -> (spec definition, key property, default order)
 COLLECTIONS: dict[str, tuple[str, str, str]] = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from vismasync.emulators.eaccounting import spec
 from vismasync.emulators.eaccounting.errors import InvalidInput, ValidationFailed, field_error
-from vismasync.emulators.eaccounting.odata import parse_datetime
+from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),

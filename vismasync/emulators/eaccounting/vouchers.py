@@ -6,7 +6,7 @@ from typing import Any
 
 from vismasync.emulators.eaccounting.errors import EAccountingError, ValidationFailed, field_error
 from vismasync.emulators.eaccounting.masterdata import replace_object
-from vismasync.emulators.eaccounting.odata import parse_datetime
+from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 from vismasync.emulators.eaccounting.store import Store, format_date
 from vismasync.emulators.eaccounting.validation import validate
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from vismasync.flows.secrets import SecretRef
+from vismasync.config.secrets import SecretRef
 from vismasync.mappings.data_mapper import check_expression
 from vismasync.mappings.value_maps import ValueMap
 

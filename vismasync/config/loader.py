@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from vismasync.flows.config import IntegrationConfig
+from vismasync.config.model import IntegrationConfig
 
 # Error types whose input may be a secret pasted in place of a reference: never echo it.
 _NEVER_ECHO = {"secret_reference"}

@@ -1,0 +1,1 @@
+"""Integration configuration: the schema, the YAML loader, secret references, file discovery."""

@@ -1,0 +1,75 @@
+"""Clients of both systems for one integration, built once per process and reused.
+
+Tasks receive an integration name, never a client: clients hold sockets and tokens and must
+not be hashed, pickled or shared across processes by the orchestrator.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from vismasync.config.model import IntegrationConfig
+from vismasync.connectors.eaccounting.client import EAccountingClient
+from vismasync.connectors.vismanet.client import VismaNetClient
+from vismasync.store.database import get_engine
+from vismasync.store.tokens import OAuthTokenRepository
+
+EACCOUNTING = "eaccounting"
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str], object] = {}
+
+
+def eaccounting_token_store(config: IntegrationConfig) -> OAuthTokenRepository:
+    return OAuthTokenRepository(get_engine(), config.name, EACCOUNTING)
+
+
+def _cache_key(config: IntegrationConfig, system: str) -> tuple[str, str]:
+    # The whole connection section: a changed setting builds a new client.
+    section = getattr(config, system).model_dump_json()
+    return (config.name, f"{system}:{section}")
+
+
+def eaccounting_client(config: IntegrationConfig) -> EAccountingClient:
+    key = _cache_key(config, EACCOUNTING)
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            ea = config.eaccounting
+            client = EAccountingClient(
+                api_base=str(ea.api_url).rstrip("/"),
+                identity_base=str(ea.identity_url).rstrip("/"),
+                client_id=ea.client_id,
+                client_secret=ea.client_secret.resolve(),
+                redirect_uri=str(ea.redirect_uri),
+                token_store=eaccounting_token_store(config),
+                scopes=list(ea.scopes),
+            )
+            _clients[key] = client
+        return client  # type: ignore[return-value]
+
+
+def vismanet_client(config: IntegrationConfig) -> VismaNetClient:
+    key = _cache_key(config, "vismanet")
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            vn = config.vismanet
+            client = VismaNetClient(
+                api_base_url=str(vn.api_url).rstrip("/"),
+                token_url=str(vn.token_url),
+                client_id=vn.client_id,
+                client_secret=vn.client_secret.resolve().get_secret_value(),
+                tenant_id=vn.tenant_id,
+                scopes=tuple(vn.scopes),
+            )
+            _clients[key] = client
+        return client  # type: ignore[return-value]
+
+
+def close_all() -> None:
+    """Close every cached client (tests, and the end of a long-lived process)."""
+    with _lock:
+        for client in _clients.values():
+            client.close()  # type: ignore[attr-defined]
+        _clients.clear()

@@ -1,6 +1,6 @@
 """The official Visma.net ERP OpenAPI document as JSON-Schema validators for tests.
 
-``vismanet-erp.json.gz`` is ``shared/specs/vismanet-erp.json`` (OpenAPI 3.0.4, sha256
+``vismanet-erp.json.gz`` is the official API description (vismanet-erp.json) (OpenAPI 3.0.4, sha256
 ``067737256e2d705f...``) gzipped unchanged. Object schemas are made closed
 (``additionalProperties: false``) so a response or request with a field the spec does not
 declare fails: the emulator and the connector may only use what the spec describes.

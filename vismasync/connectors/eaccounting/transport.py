@@ -22,7 +22,7 @@ from vismasync.connectors.http import (
     error_for_transport,
 )
 
-# eAccounting: 600 requests per minute per client and endpoint (reference §3).
+# eAccounting: 600 requests per minute per client and endpoint (Visma's API documentation).
 DEFAULT_LIMIT = 600
 DEFAULT_WINDOW = 60.0
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

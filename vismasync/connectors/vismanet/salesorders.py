@@ -2,7 +2,7 @@
 
 The exactly-once protocol needs a key we choose, written into the order, that can be looked up
 in O(1) calls. The monolith has no list filter on ``customerRefNo``/``customerOrder``
-(reference §5.2.1), but an order *number* is addressable: ``GET
+(Visma's API documentation), but an order *number* is addressable: ``GET
 /v1/salesorder/{orderType}/{orderNbr}``. So the v2 writer sends our source key as
 ``orderNumber`` with ``overrideNumberSeries: true`` (and also as ``customerRefNo``, for people
 reading the order), and looks an order up with one GET (404 = absent).

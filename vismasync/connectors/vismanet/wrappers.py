@@ -2,7 +2,7 @@
 
 Visma.net write DTOs (``*UpdateDto``) wrap every member as ``{"value": x}``, nested objects
 too (``"mainAddress": {"value": {"city": {"value": "Oslo"}}}``); arrays of lines stay bare and
-each line carries a bare ``operation`` plus wrapped members (reference/vismanet.md §5.0).
+each line carries a bare ``operation`` plus wrapped members (Visma's API documentation).
 Reads are plain JSON, so there is nothing to unwrap on the way in.
 """
 

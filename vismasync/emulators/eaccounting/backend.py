@@ -25,11 +25,11 @@ from vismasync.emulators.eaccounting.store import Page, Store
 class EmulatorSettings:
     """Knobs of the emulator; every default is the documented value (or noted in the docs)."""
 
-    rate_limit: int = 600  # requests per window per (client, endpoint), reference §3
+    rate_limit: int = 600  # requests per window per (client, endpoint), Visma's API documentation
     rate_window: float = 60.0
-    default_page_size: int = 50  # reference §4
+    default_page_size: int = 50  # Visma's API documentation
     max_page_size: int = 1000  # undocumented upstream; larger requests are capped to this
-    token_lifetime: int = 3600  # seconds, reference §2
+    token_lifetime: int = 3600  # seconds, Visma's API documentation
     stock_module: bool = False  # when on, StockBalance is read-only
     clients: list[RegisteredClient] = field(default_factory=lambda: [DEMO_CLIENT])
 

@@ -1,6 +1,7 @@
 """eAccounting's own error types, each rendering the service's real error body.
 
-Body shape (reference §5): ``{"ErrorCode": int, "DeveloperErrorMessage": str, "ErrorId": uuid}``
+Body shape (Visma's API documentation):
+``{"ErrorCode": int, "DeveloperErrorMessage": str, "ErrorId": uuid}``
 plus ``Errors: [{Field, ErrorCode, Message, Key}]`` on validation errors. The 401 and 429 texts
 are the documented ones, word for word.
 """

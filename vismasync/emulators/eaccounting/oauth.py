@@ -3,7 +3,7 @@
 - ``/connect/authorize`` auto-approves (sandbox style) and issues a single-use code;
 - ``/connect/token`` accepts ``authorization_code`` and ``refresh_token`` grants, with client
   authentication by HTTP Basic or form fields; refresh tokens are single-use and rotate on every
-  use, and a reused one gets ``invalid_grant`` (reference §2);
+  use, and a reused one gets ``invalid_grant`` (Visma's API documentation);
 - a refresh token is issued only when ``offline_access`` was granted.
 """
 

@@ -1,8 +1,8 @@
 """The official eAccounting v2 Swagger document, bundled, and what the emulator reads from it.
 
 Shapes, required fields, lengths, ranges, enums and per-operation scopes all come from here, so
-the emulator cannot drift from the spec (stripe-mock's approach). The file is the document saved
-in ``shared/specs/eaccounting-v2.json`` (sha256 ``b9b58c12...``), copied unchanged.
+the emulator cannot drift from the spec (stripe-mock's approach). The file is Visma's published
+Swagger 2.0 document for API v2 (sha256 ``b9b58c12...``), unchanged.
 """
 
 from __future__ import annotations

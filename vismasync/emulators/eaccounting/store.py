@@ -68,7 +68,7 @@ class Page:
 
     @property
     def total_pages(self) -> int:
-        # An empty result has 0 pages (reference §11.3; the service's value is not documented).
+        # An empty result has 0 pages: the service's value is not documented.
         return math.ceil(self.total / self.page_size) if self.total else 0
 
 

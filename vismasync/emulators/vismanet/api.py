@@ -29,7 +29,7 @@ from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.emulators.vismanet.wire import render, unwrap_dto
 
 # The same API answers at the current root (/v1/...) and at the legacy path shapes some
-# clients still use on the new host (reference §1).
+# clients still use on the new host (Visma's API documentation).
 API_PREFIXES = ("", "/API", "/API/controller/api")
 GATEWAY_EXEMPT = ("/connect/", "/_emulator")
 

@@ -2,7 +2,7 @@
 
 A token carries the client, the tenant (= one Visma.net company) and the granted scopes
 (``vismanet_erp_service_api:read|create|update|delete``). A tenant id that names a customer
-rather than a company authenticates but cannot call the API (reference §2.1, "fix401error").
+rather than a company authenticates but cannot call the API (Visma's "fix401error" how-to).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The error bodies Visma.net ERP sends, as exceptions the HTTP layer renders.
 
 Visma.net publishes no error schema. The shapes below are the observed ones
-(reference/vismanet.md §6): a ``{"message": "VismaId: <uuid>. ..."}`` envelope for validation
+(Visma's API documentation): a ``{"message": "VismaId: <uuid>. ..."}`` envelope for validation
 and business errors, the ``IPPException`` envelope for context (company, licence, token) errors,
 and standard OAuth JSON on the token endpoint.
 """
@@ -76,7 +76,7 @@ class ForbiddenError(VismaNetError):
 
 
 class RateLimitExceeded(VismaNetError):
-    """429 with ``Retry-After``; the wording is Azure API Management's (reference §3.1)."""
+    """429 with ``Retry-After``; the wording is Azure API Management's."""
 
     status_code = 429
 

@@ -1,6 +1,6 @@
 """Query conventions shared by every list endpoint: date conditions and forced pagination.
 
-Rules (reference/vismanet.md §4): ``xxxDateTime`` filters apply only together with their
+Rules (Visma's API documentation): ``xxxDateTime`` filters apply only together with their
 ``xxxDateTimeCondition``; values use one of five documented formats without a time zone;
 ``pageNumber`` is 1-based; a ``pageSize`` above the maximum is silently clamped.
 """

@@ -12,7 +12,7 @@ from vismasync.emulators.vismanet.errors import RateLimitExceeded
 
 POLICY = "4-fixed-window"
 # The real number is deliberately unpublished; 15 000/hour/company is the last published
-# production figure (reference §3.1), so the emulator defaults to it.
+# production figure (Visma's API documentation), so the emulator defaults to it.
 DEFAULT_LIMIT = 15000
 DEFAULT_WINDOW = 3600.0
 

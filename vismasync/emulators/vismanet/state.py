@@ -20,7 +20,7 @@ from vismasync.emulators.vismanet.query import DateCondition
 Record = dict[str, Any]
 
 # Visma.net's largest published page size is inventory's (spec: "MaxPageSize will be set to
-# 5000"); others are unpublished and 1000 is the documented emulator default (reference §4.1).
+# 5000"); others are unpublished and 1000 is the emulator's default.
 DEFAULT_MAX_PAGE_SIZE = 1000
 INVENTORY_MAX_PAGE_SIZE = 5000
 

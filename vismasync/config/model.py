@@ -161,6 +161,22 @@ class SalesOrdersSettings(FlowSettings):
     financial_mutation: FinancialMutation = FinancialMutation()
     value_maps: SalesOrderValueMaps = SalesOrderValueMaps()
 
+    @model_validator(mode="after")
+    def _statuses_fit_the_source(self) -> SalesOrdersSettings:
+        if self.source_document == "invoice":
+            wrong = [s for s in self.statuses if s not in ("Invoiced", "Paid")]
+            if wrong:
+                raise ValueError(
+                    f"statuses {wrong} do not apply to invoices: use Invoiced (every invoice) "
+                    "or Paid (fully paid invoices)"
+                )
+        elif "Paid" in self.statuses and len(self.statuses) > 1:
+            raise ValueError(
+                "'Paid' selects orders through their paid invoices and cannot be combined with "
+                "other order statuses"
+            )
+        return self
+
 
 class CustomerValueMaps(StrictModel):
     payment_terms: ValueMap = ValueMap()

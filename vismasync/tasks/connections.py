@@ -73,3 +73,33 @@ def close_all() -> None:
         for client in _clients.values():
             client.close()  # type: ignore[attr-defined]
         _clients.clear()
+
+
+def eaccounting_authorize_url(config: IntegrationConfig, state: str) -> str:
+    """Where the user connects an eAccounting company (step 1 of the authorization)."""
+    return eaccounting_client(config).oauth.authorize_url(state=state)
+
+
+def complete_eaccounting_authorization(config: IntegrationConfig, code: str) -> None:
+    """Trade the code from the redirect for the first token pair and store it encrypted."""
+    client = eaccounting_client(config)
+    client.tokens.store.save(client.oauth.exchange_code(code))
+
+
+def authorize_auto_approving_eaccounting(config: IntegrationConfig) -> None:
+    """Complete the authorization against an identity server that approves without a login
+    (the bundled emulator, like Visma's sandbox auto-consent): follow its redirect ourselves."""
+    import httpx
+
+    url = eaccounting_authorize_url(config, state="vismasync")
+    response = httpx.get(url, follow_redirects=False, timeout=10)
+    location = response.headers.get("location")
+    if response.status_code != 302 or not location:
+        raise RuntimeError(
+            f"{config.eaccounting.identity_url} did not approve the authorization request "
+            f"automatically (HTTP {response.status_code}); authorize in a browser instead."
+        )
+    code = httpx.URL(location).params.get("code")
+    if not code:
+        raise RuntimeError("the authorization redirect carried no code")
+    complete_eaccounting_authorization(config, code)

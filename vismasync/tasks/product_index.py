@@ -1,0 +1,47 @@
+"""The local index of Visma.net inventory numbers, refreshed incrementally.
+
+Product verification reads this index, so a known SKU costs no API call per order. Each refresh
+asks Visma.net only for items modified since the newest one already indexed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from vismasync.flows.runtime import RunContext
+from vismasync.store.database import get_engine
+from vismasync.store.target_index import IndexedRecord, TargetIndex
+from vismasync.tasks.connections import vismanet_client
+
+VISMANET = "vismanet"
+INVENTORY = "inventory"
+# Items saved in the same second as the newest indexed one are read again, never missed.
+REFRESH_OVERLAP = timedelta(seconds=1)
+
+
+def inventory_index(integration: str) -> TargetIndex:
+    return TargetIndex(get_engine(), integration, VISMANET, INVENTORY)
+
+
+@task(name="refresh-product-index", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def refresh_product_index(ctx: RunContext) -> int:
+    """Index items changed since the last refresh; returns how many were (re)indexed."""
+    index = inventory_index(ctx.integration)
+    latest = index.latest_modified()
+    since = latest - REFRESH_OVERLAP if latest else None
+    client = vismanet_client(ctx.config)
+    records = [
+        IndexedRecord(
+            key=item.inventory_number,
+            target_id=str(item.inventory_id or item.inventory_number),
+            content_hash=item.status,
+            modified_at=item.last_modified_date_time,
+        )
+        for item in client.list_inventory(
+            since, expand_warehouse_detail=False, expand_attribute=False
+        )
+    ]
+    return index.upsert(records)

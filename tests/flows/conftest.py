@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,7 +34,12 @@ class Emulator:
         return {(row["method"], row["route"]): row["count"] for row in rows}
 
     def writes(self) -> int:
-        return sum(n for (method, _), n in self.counts().items() if method != "GET")
+        """Write requests to the API (token requests are not writes of business data)."""
+        return sum(
+            n
+            for (method, route), n in self.counts().items()
+            if method != "GET" and not route.startswith("/connect/")
+        )
 
 
 @dataclass
@@ -43,6 +49,7 @@ class DemoIntegration:
     vismanet: Emulator
     ea_backend: EAccountingBackend
     vn_service: VismaNetService
+    config_dir: Path
 
     @property
     def config(self) -> IntegrationConfig:
@@ -105,7 +112,9 @@ def demo(
     write_demo_config(tmp_path / "integrations", integration, ea_emulator.base_url,
                       vn_emulator.base_url)  # fmt: skip
     authorize_auto_approving_eaccounting(load_integration(integration))
-    demo = DemoIntegration(integration, ea_emulator, vn_emulator, ea_backend, vn_service)
+    demo = DemoIntegration(
+        integration, ea_emulator, vn_emulator, ea_backend, vn_service, tmp_path / "integrations"
+    )
     demo.reset_counts()
     yield demo
     close_all()

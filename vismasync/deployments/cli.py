@@ -6,6 +6,7 @@ from vismasync.deployments.cli_config import config_app
 from vismasync.deployments.cli_db import db_app
 from vismasync.deployments.cli_emulator import emulator_app
 from vismasync.deployments.cli_failures import failures_app
+from vismasync.deployments.cli_run import run_app
 
 app = typer.Typer(
     help="vismasync: keep Visma eAccounting and Visma.net ERP in sync.",
@@ -15,6 +16,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(failures_app, name="failures")
+app.add_typer(run_app, name="run")
 app.add_typer(emulator_app, name="emulator")
 
 

@@ -1,0 +1,293 @@
+"""The sales-order flow against both emulators (real servers) and real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from vismasync.emulators.demo_catalogue import demo_catalogue
+from vismasync.flows.sales_orders import sync_sales_orders
+from vismasync.store.database import get_engine
+from vismasync.store.ledger import list_entries
+from vismasync.store.locks import AlreadyRunning, flow_lock
+from vismasync.store.models import LedgerStatus
+
+ONLY_IN_EACCOUNTING = {f"SKU-{i:04d}" for i in range(111, 116)}
+BRANCH_BY_COUNTRY = {"NO": "2", "DK": "3", "FI": "3", "DE": "3", "NL": "3"}
+
+
+def eligible_orders(demo) -> dict[str, dict]:
+    """Shipped or invoiced eAccounting orders, by the key the flow writes into Visma.net."""
+    orders = demo.ea_backend.store.data["orders"].values()
+    return {f"EA{o['Number']}": o for o in orders if o["Status"] in (3, 4)}
+
+
+def expected_failures(demo) -> set[str]:
+    customers = demo.ea_backend.store.data["customers"]
+    failing = set()
+    for ref, order in eligible_orders(demo).items():
+        skus = {row.get("ArticleNumber") for row in order["Rows"]}
+        if skus & ONLY_IN_EACCOUNTING or not customers[order["CustomerId"]].get("EmailAddress"):
+            failing.add(ref)
+    return failing
+
+
+def vn_orders(demo) -> dict[str, dict]:
+    return {number: order for (_, number), order in demo.vn_service.backend().state.sales_orders
+            .items()}  # fmt: skip
+
+
+def test_every_eligible_order_arrives_exactly_once_and_correctly(demo):
+    result = sync_sales_orders(demo.name)
+
+    eligible = eligible_orders(demo)
+    failing = expected_failures(demo)
+    created = vn_orders(demo)
+    assert failing and len(eligible) > 150
+    assert set(created) == set(eligible) - failing
+    assert result["failed"] == len(failing)
+
+    ea_customers = demo.ea_backend.store.data["customers"]
+    vn_customers = demo.vn_service.backend().state.customers
+    vn_contacts = demo.vn_service.backend().state.contacts.values()
+    for ref, order in created.items():
+        source = eligible[ref]
+        customer = ea_customers[source["CustomerId"]]
+        debtor = vn_customers[order["customer"]["number"]]
+        # The right customer, matched or created by e-mail, with the right type.
+        assert debtor["mainContact"]["email"].lower() == customer["EmailAddress"].lower()
+        assert debtor["name"] == customer["Name"]
+        if not customer["IsPrivatePerson"] and customer.get("ContactPersonName"):
+            assert any(
+                c.get("businessAccount") == debtor["number"] and c.get("email") for c in vn_contacts
+            ), f"company {customer['Name']} has its person as contact"
+        # Branch by the delivery/invoice country; currency from the order.
+        country = source.get("DeliveryCountryCode") or customer.get("InvoiceCountryCode")
+        assert order["branchNumber"]["number"] == BRANCH_BY_COUNTRY.get(country, "1")
+        assert order["currency"] == source["CurrencyCode"]
+        assert order["customerOrder"] == str(source["Number"])
+        # Lines: every article row, shipping as its own line, discounts and tax codes.
+        article_rows = [r for r in source["Rows"] if not r.get("IsTextRow")]
+        assert len(order["lines"]) == len(article_rows)
+        for row, line in zip(article_rows, order["lines"], strict=True):
+            assert line["inventory"]["number"] == row["ArticleNumber"]
+            assert Decimal(str(line["quantity"])) == Decimal(str(row["Quantity"]))
+            assert Decimal(str(line["unitPrice"])) == Decimal(str(row["UnitPrice"])).quantize(
+                Decimal("0.01")
+            )
+            discount = row.get("DiscountPercentage") or 0
+            assert Decimal(str(line["discountPercent"] or 0)) == (
+                Decimal(str(discount)) * 100
+            ).quantize(Decimal("0.01"))
+            if row["ArticleNumber"] == "SHIPPING":
+                assert line["lineDescription"] == "Shipping"
+                assert line["taxCategory"] == "1"
+            else:
+                rate = demo_catalogue().product(row["ArticleNumber"]).vat_rate
+                assert line["taxCategory"] == {"25": "1", "12": "2", "6": "3"}[str(rate)]
+            assert line["warehouse"]["id"] == "MAIN"
+
+    # Ineligible orders (draft, ongoing) never arrive.
+    statuses = Counter(o["Status"] for o in demo.ea_backend.store.data["orders"].values())
+    assert statuses[1] and statuses[2]
+    assert len(created) + len(failing) == statuses[3] + statuses[4]
+
+
+def test_bad_records_fail_alone_with_actionable_messages(demo):
+    sync_sales_orders(demo.name)
+
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    messages = {entry.source_key: entry.message for entry in failed}
+    assert len(failed) == len(expected_failures(demo))
+    assert all(entry.error_class == "data" and entry.attempts == 1 for entry in failed)
+    sku_failures = [m for m in messages.values() if "does not exist in Visma.net" in m]
+    email_failures = [m for m in messages.values() if "has no e-mail address" in m]
+    assert sku_failures and email_failures
+    assert all("SKU-011" in m and "Create the item" in m for m in sku_failures)
+    assert all("default_debtor" in m for m in email_failures)
+
+
+def test_second_run_writes_nothing_and_costs_few_requests(demo):
+    sync_sales_orders(demo.name)
+    demo.reset_counts()
+
+    result = sync_sales_orders(demo.name)
+
+    assert demo.vismanet.writes() == 0
+    assert demo.eaccounting.writes() == 0
+    vn = demo.vismanet.counts()
+    # Only the inventory index refresh, plus one confirmation per SKU still missing.
+    assert vn.pop(("GET", "/API/v1/inventory")) == 1
+    assert vn.pop(("GET", "/API/v1/inventory/{inventoryNumber}")) == len(ONLY_IN_EACCOUNTING)
+    assert vn == {}
+    # The failed orders were retried (and failed again), nothing else was written.
+    assert "created 0" in result["summary"].splitlines()[2]
+
+
+def test_creating_the_missing_item_lets_the_failed_orders_through(demo):
+    sync_sales_orders(demo.name)
+    before = set(vn_orders(demo))
+    others = ONLY_IN_EACCOUNTING - {"SKU-0111"}
+    sku_failures = {
+        ref for ref, order in eligible_orders(demo).items()
+        if "SKU-0111" in {r.get("ArticleNumber") for r in order["Rows"]}
+        and not {r.get("ArticleNumber") for r in order["Rows"]} & others
+    }  # fmt: skip
+    backend = demo.vn_service.backend()
+    template = dict(backend.state.inventory["SKU-0001"])
+    backend.state.inventory["SKU-0111"] = {**template, "inventoryNumber": "SKU-0111",
+                                           "inventoryId": 99111,
+                                           "lastModifiedDateTime": backend.state.now()}  # fmt: skip
+
+    sync_sales_orders(demo.name)
+
+    arrived = set(vn_orders(demo)) - before
+    emailless = expected_failures(demo) - {
+        ref for ref, o in eligible_orders(demo).items()
+        if {r.get("ArticleNumber") for r in o["Rows"]} & ONLY_IN_EACCOUNTING
+    }  # fmt: skip
+    assert arrived == sku_failures - emailless
+    assert arrived
+
+
+def test_dry_run_leaves_both_systems_and_the_ledger_untouched(demo):
+    result = sync_sales_orders(demo.name, dry_run=True)
+
+    assert demo.vismanet.writes() == 0
+    assert demo.eaccounting.writes() == 0
+    assert vn_orders(demo) == {}
+    assert list_entries(get_engine(), integration=demo.name) == []
+    assert "[dry run]" in result["summary"]
+    expected = len(eligible_orders(demo)) - len(expected_failures(demo))
+    assert f"created {expected}" in result["summary"]
+
+
+def test_a_dropped_connection_after_commit_creates_no_duplicate(demo):
+    demo.vismanet.admin.put(
+        "/_emulator/faults",
+        json={"drop_after_commit": 100, "path_prefix": "/API/v2/salesorder", "seed": 7},
+    ).raise_for_status()
+    sync_sales_orders(demo.name, limit=8)
+    committed = set(vn_orders(demo))
+    unknown = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.IN_FLIGHT])
+    # Every write reached Visma.net, every answer was lost: the ledger keeps them in flight.
+    assert committed
+    assert len(unknown) == len(committed)
+
+    demo.vismanet.admin.delete("/_emulator/faults").raise_for_status()
+    sync_sales_orders(demo.name)
+
+    orders = vn_orders(demo)
+    references = Counter(order["customerRefNo"] for order in orders.values())
+    assert committed <= set(orders)
+    assert max(references.values()) == 1
+    done = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.DONE])
+    assert {e.target_key for e in done} >= committed
+
+
+def test_default_debtor_fallback_takes_customers_without_email(demo):
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace(
+            "    warehouse: MAIN\n",
+            "    warehouse: MAIN\n    default_debtor: {customer_number: '10001', mode: fallback}\n",
+        )
+    )
+    sync_sales_orders(demo.name)
+
+    customers = demo.ea_backend.store.data["customers"]
+    emailless = {
+        ref for ref, o in eligible_orders(demo).items()
+        if not customers[o["CustomerId"]].get("EmailAddress")
+        and not {r.get("ArticleNumber") for r in o["Rows"]} & ONLY_IN_EACCOUNTING
+    }  # fmt: skip
+    orders = vn_orders(demo)
+    assert emailless
+    assert all(orders[ref]["customer"]["number"] == "10001" for ref in emailless)
+    others = set(orders) - emailless
+    assert all(
+        orders[ref]["customer"]["number"] != "10001"
+        for ref in others
+        if customers[eligible_orders(demo)[ref]["CustomerId"]]["EmailAddress"]
+        != demo.vn_service.backend().state.customers["10001"]["mainContact"]["email"]
+    )
+
+
+def test_default_debtor_force_sends_every_order_to_it(demo):
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace(
+            "    warehouse: MAIN\n",
+            "    warehouse: MAIN\n    default_debtor: {customer_number: '10001', mode: force}\n",
+        )
+    )
+    sync_sales_orders(demo.name)
+
+    orders = vn_orders(demo)
+    assert orders
+    assert {order["customer"]["number"] for order in orders.values()} == {"10001"}
+    assert demo.vismanet.counts().get(("POST", "/API/v1/customer"), 0) == 0
+
+
+def test_customer_invoices_as_the_target_document(demo):
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace(
+            "target_document: sales_order", "target_document: customer_invoice"
+        )
+    )
+    sync_sales_orders(demo.name, limit=10)
+    sync_sales_orders(demo.name, limit=10)
+
+    invoices = demo.vn_service.backend().state.invoices.values()
+    references = Counter(invoice["externalReference"] for invoice in invoices)
+    assert len(references) >= 10
+    assert max(references.values()) == 1
+    assert vn_orders(demo) == {}
+
+
+def test_a_second_concurrent_run_is_refused(demo):
+    with (
+        flow_lock(get_engine(), demo.name, "sales_orders"),
+        pytest.raises(AlreadyRunning),
+    ):
+        sync_sales_orders(demo.name)
+
+
+def test_field_mappings_override_the_built_in_mapping(demo):
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text()
+        + "    field_mappings:\n"
+        + "      - target: description\n"
+        + "        expression: \"'Web order ' + str(Number) + ' for ' + upper(Customer['Name'])\"\n"
+    )
+    sync_sales_orders(demo.name, limit=3)
+
+    orders = vn_orders(demo)
+    customers = demo.ea_backend.store.data["customers"]
+    assert orders
+    for ref, order in orders.items():
+        source = eligible_orders(demo)[ref]
+        name = customers[source["CustomerId"]]["Name"].upper()
+        assert order["description"] == f"Web order {source['Number']} for {name}"
+
+
+def test_run_orders_command_prints_the_summary_and_signals_failures(demo):
+    from typer.testing import CliRunner
+
+    from vismasync.deployments.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "250"})
+    ok = runner.invoke(app, ["run", "orders", "--integration", demo.name, "--limit", "1"])
+    failing = runner.invoke(app, ["run", "orders", "--integration", demo.name, "--limit", "40"])
+    missing = runner.invoke(app, ["run", "orders", "--integration", "no-such-integration"])
+
+    assert ok.exit_code == 0, ok.output
+    assert "order: read 1, created 1" in ok.output
+    assert failing.exit_code == 1
+    assert "does not exist in Visma.net" in failing.output
+    assert missing.exit_code == 2
+    assert "no integration named 'no-such-integration'" in missing.output

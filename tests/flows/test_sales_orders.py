@@ -291,3 +291,16 @@ def test_run_orders_command_prints_the_summary_and_signals_failures(demo):
     assert "does not exist in Visma.net" in failing.output
     assert missing.exit_code == 2
     assert "no integration named 'no-such-integration'" in missing.output
+
+
+def test_retrying_chosen_keys_rereads_only_those(demo):
+    sync_sales_orders(demo.name)
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    chosen = [failed[0].source_key]
+    demo.reset_counts()
+
+    result = sync_sales_orders(demo.name, keys=chosen)
+
+    assert "order: read 1," in result["summary"]
+    assert demo.eaccounting.counts().get(("GET", "/v2/orders/{id}"), 0) == 1
+    assert ("GET", "/v2/orders") not in demo.eaccounting.counts()

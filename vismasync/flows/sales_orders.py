@@ -69,6 +69,7 @@ def sync_sales_orders(
     dry_run: bool = False,
     since: datetime | None = None,
     limit: int | None = None,
+    keys: list[str] | None = None,
 ) -> dict[str, Any]:
     """Send eAccounting sales documents to Visma.net, each exactly once.
 
@@ -77,6 +78,8 @@ def sync_sales_orders(
         dry_run: compute the whole plan and write nothing to either system or the ledger.
         since: read documents changed since this time instead of the watermark (backfill).
         limit: process at most this many documents in this run.
+        keys: retry only these eAccounting documents (ids), re-read from eAccounting; no
+            incremental read and no watermark move.
     """
     with sync_run(integration, FLOW, dry_run=dry_run) as ctx:
         settings = ctx.config.flows.sales_orders
@@ -89,7 +92,7 @@ def sync_sales_orders(
         newest: datetime | None = None
         budget = limit if limit is not None else float("inf")
 
-        queue = _failure_queue(ctx)
+        queue = list(keys) if keys is not None else _failure_queue(ctx)
         for start in range(0, len(queue), settings.batch_size):
             if budget <= 0:
                 break
@@ -103,7 +106,7 @@ def sync_sales_orders(
         overlap = timedelta(minutes=settings.overlap_minutes)
         cursor = since or (summary.watermark_from - overlap if summary.watermark_from else None)
         page = 1
-        while budget > 0:
+        while budget > 0 and keys is None:
             documents = fetch_documents(ctx, cursor, page, settings.batch_size)
             fresh = [d for d in documents if d["Id"] not in seen]
             fresh = fresh[: int(min(budget, len(fresh)))]

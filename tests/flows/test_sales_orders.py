@@ -304,3 +304,36 @@ def test_retrying_chosen_keys_rereads_only_those(demo):
     assert "order: read 1," in result["summary"]
     assert demo.eaccounting.counts().get(("GET", "/v2/orders/{id}"), 0) == 1
     assert ("GET", "/v2/orders") not in demo.eaccounting.counts()
+
+
+def test_paid_invoices_get_one_journal_transaction_each(demo):
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text()
+        .replace("statuses: [Shipped, Invoiced]", "statuses: [Paid]")
+        .replace(
+            "    warehouse: MAIN\n",
+            "    warehouse: MAIN\n    financial_mutation:\n      enabled: true\n"
+            "      debit_account: '1930'\n      credit_account: '1510'\n",
+        )
+    )
+    sync_sales_orders(demo.name)
+    sync_sales_orders(demo.name)
+
+    invoices = demo.ea_backend.store.data["customerinvoices"].values()
+    orders = demo.ea_backend.store.data["orders"]
+    paid = {
+        f"EA{orders[i['CreatedFromOrderId']]['Number']}": i for i in invoices
+        if i.get("CreatedFromOrderId") and i["PaymentStatus"] == 0
+    }  # fmt: skip
+    arrived = set(vn_orders(demo))
+    journals = demo.vn_service.backend().state.journal_transactions
+    assert arrived and arrived <= set(paid)
+    assert set(journals) == {f"EAP{paid[ref]['InvoiceNumber']}" for ref in arrived}
+    for ref in arrived:
+        batch = journals[f"EAP{paid[ref]['InvoiceNumber']}"]
+        amount = Decimal(str(paid[ref]["TotalAmountInvoiceCurrency"])).quantize(Decimal("0.01"))
+        debit, credit = batch["journalTransactionLines"]
+        assert (debit["accountNumber"], credit["accountNumber"]) == ("1930", "1510")
+        assert Decimal(str(debit["debitAmountInCurrency"])) == amount
+        assert Decimal(str(credit["creditAmountInCurrency"])) == amount

@@ -24,6 +24,7 @@ from vismasync.tasks.documents import (
     fetch_documents_by_key,
     source_entity,
 )
+from vismasync.tasks.financial_mutation import PAYMENT, post_financial_mutations
 from vismasync.tasks.order_customers import upsert_customers
 from vismasync.tasks.order_work import count_outcomes
 from vismasync.tasks.product_index import refresh_product_index
@@ -47,6 +48,7 @@ def _process(ctx: RunContext, documents: list[dict[str, Any]], summary: RunSumma
     work = verify_products(ctx, work)
     work = commit(ctx, work)
     record_failures(ctx, work)
+    summary.merge(post_financial_mutations(ctx, work))
     summary.count(entity, "read", len(work))
     summary.merge(customers)
     count_outcomes(summary, entity, work)
@@ -54,13 +56,14 @@ def _process(ctx: RunContext, documents: list[dict[str, Any]], summary: RunSumma
 
 
 def _failure_queue(ctx: RunContext) -> list[str]:
-    """Keys of this flow's failed documents: retried on every run, re-read from eAccounting."""
+    """Keys of this flow's failed documents and payments: retried on every run, re-read from
+    eAccounting (a payment's key is its document's)."""
     entries = list_entries(
         get_engine(), integration=ctx.integration, flow=FLOW, statuses=[LedgerStatus.FAILED],
         limit=None,
     )  # fmt: skip
     entity = source_entity(ctx)
-    return [e.source_key for e in entries if e.entity == entity]
+    return list(dict.fromkeys(e.source_key for e in entries if e.entity in (entity, PAYMENT)))
 
 
 @flow(name="sync-sales-orders", log_prints=False)

@@ -18,6 +18,12 @@ from vismasync.tasks.connections import eaccounting_client
 
 ORDER_STATUS_CODES = {"Draft": 1, "Ongoing": 2, "Shipped": 3, "Invoiced": 4}
 PAID = 0  # CustomerInvoiceApi.PaymentStatus
+# Key under which an order read through its paid invoice carries that invoice's payment facts.
+PAID_INVOICE = "PaidInvoice"
+PAID_INVOICE_FIELDS = (
+    "Id", "InvoiceNumber", "InvoiceDate", "PaymentDate", "CurrencyCode", "PaymentStatus",
+    "TotalAmountInvoiceCurrency",
+)  # fmt: skip
 
 
 def as_utc(value: Any) -> datetime:
@@ -63,7 +69,9 @@ def fetch_documents(
         if order_id:
             order = client.get_order(order_id).model_dump(mode="json")
             # The invoice's change time drives the cursor: it is what was read in this order.
-            orders.append({**order, "ModifiedUtc": invoice["ModifiedUtc"]})
+            # Its payment facts ride along for the financial mutation.
+            paid = {k: invoice.get(k) for k in PAID_INVOICE_FIELDS}
+            orders.append({**order, "ModifiedUtc": invoice["ModifiedUtc"], PAID_INVOICE: paid})
     return orders
 
 

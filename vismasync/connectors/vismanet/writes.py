@@ -176,6 +176,9 @@ class JournalLineWrite(WriteModel):
 
 
 class JournalTransactionWrite(WriteModel):
+    # With override_number_series, batch_number is ours: the batch can be found by it (one GET).
+    batch_number: str | None = None
+    override_number_series: bool | None = None
     transaction_date: DocDate | None = None
     description: str | None = None
     branch: str | None = None

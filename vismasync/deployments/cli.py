@@ -7,6 +7,7 @@ from vismasync.deployments.cli_db import db_app
 from vismasync.deployments.cli_emulator import emulator_app
 from vismasync.deployments.cli_failures import failures_app
 from vismasync.deployments.cli_run import run_app
+from vismasync.deployments.cli_serve import demo, serve
 
 app = typer.Typer(
     help="vismasync: keep Visma eAccounting and Visma.net ERP in sync.",
@@ -17,6 +18,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(failures_app, name="failures")
 app.add_typer(run_app, name="run")
+app.command("serve")(serve)
+app.command("demo")(demo)
 app.add_typer(emulator_app, name="emulator")
 
 

@@ -133,3 +133,12 @@ def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+
+
+def use_server(address: PrefectServerAddress) -> None:
+    """Point this process, and every process it starts, at the server at ``address``."""
+    from prefect.context import refresh_global_settings_context
+
+    os.environ["PREFECT_API_URL"] = address.api_url
+    os.environ["PREFECT_UI_URL"] = address.ui_url
+    refresh_global_settings_context()

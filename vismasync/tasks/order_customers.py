@@ -100,6 +100,7 @@ def upsert_customers(ctx: RunContext, work: list[OrderWork]) -> tuple[list[Order
             continue
         customer_id = customer["Id"]
         if customer_id not in resolved and customer_id not in failures:
+            summary.count(CUSTOMER, "read")
             try:
                 resolved[customer_id] = _upsert_one(ctx, ledger, customer, summary)
             except ApiError as exc:

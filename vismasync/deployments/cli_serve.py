@@ -1,0 +1,61 @@
+"""`vismasync serve` and `vismasync demo`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from vismasync.config.loader import ConfigError
+from vismasync.deployments.prefect_server import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PrefectServerAddress,
+    PrefectServerError,
+    use_server,
+)
+from vismasync.store.database import DatabaseUnavailable
+
+
+def _address(host: str, port: int) -> PrefectServerAddress:
+    return PrefectServerAddress(host=host, port=port)
+
+
+def serve(
+    prefect_host: str = typer.Option(DEFAULT_HOST, help="Prefect server host."),
+    prefect_port: int = typer.Option(DEFAULT_PORT, help="Prefect server port."),
+    limit: int | None = typer.Option(None, min=1, help="At most this many runs at once."),
+) -> None:
+    """Serve every integration's deployments (schedules and ad-hoc runs) without a worker."""
+    from vismasync.deployments.serving import NothingToServe, serve_all
+
+    address = _address(prefect_host, prefect_port)
+    use_server(address)
+    try:
+        serve_all(address, limit=limit)
+    except (NothingToServe, ConfigError, PrefectServerError) as exc:
+        Console(stderr=True).print(f"[red]Error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+def demo(
+    once: bool = typer.Option(False, "--once", help="Exit after the first runs."),
+    prefect_host: str = typer.Option(DEFAULT_HOST, help="Prefect server host."),
+    prefect_port: int = typer.Option(DEFAULT_PORT, help="Prefect server (and UI) port."),
+    eaccounting_port: int = typer.Option(8091, help="Port of the eAccounting emulator."),
+    vismanet_port: int = typer.Option(8092, help="Port of the Visma.net emulator."),
+) -> None:
+    """Run the whole product locally: database, Prefect server and UI, both emulators, the
+    demo integration's deployments; run every flow once, then serve until Ctrl-C."""
+    from vismasync.deployments.demo import DemoError, run_demo
+
+    try:
+        code = run_demo(
+            once=once,
+            address=_address(prefect_host, prefect_port),
+            eaccounting_port=eaccounting_port,
+            vismanet_port=vismanet_port,
+        )
+    except (DemoError, DatabaseUnavailable, PrefectServerError, ConfigError) as exc:
+        Console(stderr=True).print(f"[red]Error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    raise typer.Exit(code=code)

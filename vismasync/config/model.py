@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from vismasync.config.secrets import SecretRef
+from vismasync.mappings.articles import ARTICLE_FIELDS
 from vismasync.mappings.data_mapper import check_expression
 from vismasync.mappings.value_maps import ValueMap
 
@@ -187,6 +188,7 @@ class CustomerValueMaps(StrictModel):
 class CustomerDefaults(StrictModel):
     """Values for eAccounting's required customer fields when Visma.net has none."""
 
+    # An eAccounting terms-of-payment id or name (e.g. "30 dagar").
     terms_of_payment_id: str | None = None
     invoice_city: str | None = None
     invoice_postal_code: str | None = None
@@ -213,8 +215,12 @@ class ProductFilter(StrictModel):
 
 
 class ProductValueMaps(StrictModel):
+    # Visma.net unit -> eAccounting unit code, name or id.
     unit: ValueMap = ValueMap()
+    # Visma.net VAT category -> eAccounting account coding name or id (goods).
     account_coding: ValueMap = ValueMap()
+    # The same for service items; categories it does not map fall back to account_coding.
+    service_account_coding: ValueMap = ValueMap()
 
 
 class ProductsSettings(FlowSettings):
@@ -223,10 +229,22 @@ class ProductsSettings(FlowSettings):
     create_only_fields: list[str] = []
     value_maps: ProductValueMaps = ProductValueMaps()
 
+    @model_validator(mode="after")
+    def _known_create_only_fields(self) -> ProductsSettings:
+        known = {*ARTICLE_FIELDS, *(rule.target for rule in self.field_mappings)}
+        unknown = [name for name in self.create_only_fields if name not in known]
+        if unknown:
+            raise ValueError(
+                f"create_only_fields {unknown} are not article fields this flow writes; use "
+                f"{', '.join(sorted(known))}"
+            )
+        return self
+
 
 class StockSettings(FlowSettings):
     # Empty: all warehouses.
     warehouses: list[str] = []
+    # on_hand: what is on the shelf; available: on hand minus what open orders have booked.
     quantity: Literal["on_hand", "available"] = "available"
 
 
@@ -240,6 +258,16 @@ class Flows(StrictModel):
         return [name for name in FLOW_NAMES if getattr(self, name).enabled]
 
 
+class AlertTarget(StrictModel):
+    """Where failure notifications go (a Prefect notification block is created for it)."""
+
+    kind: Literal["slack", "teams", "webhook"]
+    # Webhook URLs carry their own credentials: always a secret reference.
+    url: SecretRef
+    # Allow a webhook on a private network address (an internal relay, a local receiver).
+    allow_private_network: bool = False
+
+
 class IntegrationConfig(StrictModel):
     """One integration: an eAccounting company paired with a Visma.net company."""
 
@@ -247,3 +275,4 @@ class IntegrationConfig(StrictModel):
     eaccounting: EAccountingConnection
     vismanet: VismaNetConnection
     flows: Flows = Flows()
+    alerts: list[AlertTarget] = []

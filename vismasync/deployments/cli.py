@@ -2,6 +2,7 @@
 
 import typer
 
+from vismasync.deployments.cli_alerts import alerts_app
 from vismasync.deployments.cli_config import config_app
 from vismasync.deployments.cli_db import db_app
 from vismasync.deployments.cli_emulator import emulator_app
@@ -20,6 +21,7 @@ app.add_typer(failures_app, name="failures")
 app.add_typer(run_app, name="run")
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(emulator_app, name="emulator")
 
 

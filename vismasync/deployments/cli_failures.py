@@ -56,3 +56,58 @@ def list_failures(
             entry.message or "",
         )
     console.print(table)
+
+
+# Exit codes of `retry`, as for `vismasync run`: some records failed again / it could not start.
+EXIT_RECORDS_FAILED = 1
+EXIT_NOT_STARTED = 2
+
+
+@failures_app.command("retry")
+def retry_failures(
+    keys: list[str] | None = typer.Argument(
+        None, help="Source keys of the records (see `failures list`); none: every failed record."
+    ),
+    integration: str = typer.Option(..., help="The integration (its configuration name)."),
+    flow: str = typer.Option("sales_orders", help="The flow whose records to retry."),
+) -> None:
+    """Retry failed records now, re-reading them from their source system."""
+    from vismasync.config.loader import ConfigError
+    from vismasync.flows.retry_failed import RETRY_ENTRIES, UnknownRecords, retry_failed
+    from vismasync.store.locks import AlreadyRunning
+
+    if flow not in RETRY_ENTRIES:
+        _error(f"--flow must be one of: {', '.join(RETRY_ENTRIES)} (got {flow!r})")
+        raise typer.Exit(code=EXIT_NOT_STARTED)
+    try:
+        result = retry_failed(integration=integration, flow=flow, keys=keys or None)
+    except (ConfigError, AlreadyRunning, DatabaseUnavailable, UnknownRecords) as exc:
+        _error(f"Not started: {exc}")
+        raise typer.Exit(code=EXIT_NOT_STARTED) from None
+    Console().print(result["summary"], markup=False, highlight=False, soft_wrap=True)
+    if result["failed"]:
+        raise typer.Exit(code=EXIT_RECORDS_FAILED)
+
+
+@failures_app.command("skip")
+def skip_failures(
+    keys: list[str] = typer.Argument(..., help="Source keys of the records to skip."),
+    integration: str = typer.Option(..., help="The integration (its configuration name)."),
+    flow: str = typer.Option("sales_orders", help="The flow the records belong to."),
+) -> None:
+    """Take failed records out of the failure queue for good (marked "skipped by hand")."""
+    from vismasync.flows.retry_failed import UnknownRecords, skip_failed
+
+    try:
+        changed = skip_failed(integration, flow, keys)
+    except (DatabaseUnavailable, UnknownRecords) as exc:
+        _error(str(exc))
+        raise typer.Exit(code=1) from None
+    Console().print(f"Skipped {changed} record(s) of {flow} for {integration}.")
+
+
+def _error(message: str) -> None:
+    console = Console(stderr=True)
+    console.print("[red]Error:[/red] ", end="")
+    # Messages quote keys and settings: never read them as markup.
+    console.print(message, markup=False, highlight=False, soft_wrap=True)

@@ -35,6 +35,27 @@ vismanet:
     - vismanet_erp_service_api:create
     - vismanet_erp_service_api:update
 flows:
+  customers:
+    enabled: true
+    schedule: {{interval_minutes: 15}}
+    defaults:
+      terms_of_payment_id: 30 dagar
+    value_maps:
+      payment_terms: {{table: {{"10": 10 dagar, "30": 30 dagar}}}}
+  products:
+    enabled: true
+    schedule: {{interval_minutes: 60}}
+    create_only_fields: [Name]
+    value_maps:
+      unit: {{table: {{PCS: st, PACK: pkt, METER: m}}}}
+      account_coding: {{table: {{"1": Goods 25% VAT, "2": Goods 12% VAT, "3": Goods 6% VAT}}}}
+      service_account_coding:
+        table: {{"1": Services 25% VAT, "2": Services 12% VAT, "3": Services 6% VAT}}
+  stock:
+    enabled: true
+    schedule: {{interval_minutes: 15}}
+    warehouses: [MAIN, NORTH]
+    quantity: on_hand
   sales_orders:
     enabled: true
     schedule: {{interval_minutes: 5}}

@@ -13,6 +13,7 @@ from typing import Any
 
 from vismasync.config.integrations import integration_files, load_integration
 from vismasync.config.model import FlowName, IntegrationConfig, Schedule
+from vismasync.flows.runtime import integration_tag
 
 # Flow name in configuration -> the Prefect flow object implementing it (module:attribute).
 FLOW_ENTRYPOINTS: dict[FlowName, str] = {
@@ -33,7 +34,7 @@ class DeploymentSpec:
 
     @property
     def tags(self) -> list[str]:
-        return ["vismasync", f"integration:{self.integration}", f"flow:{self.flow}"]
+        return ["vismasync", integration_tag(self.integration), f"flow:{self.flow}"]
 
     def load_flow(self) -> Any:
         module, attribute = self.entrypoint.split(":")

@@ -27,6 +27,11 @@ class RunContext:
         return self.config.name
 
 
+def integration_tag(integration: str) -> str:
+    """The tag every run of an integration carries (alerts and the UI filter on it)."""
+    return f"integration:{integration}"
+
+
 def current_run_id() -> str:
     """The Prefect flow run id when running as a flow, else a fresh id."""
     from prefect.runtime import flow_run

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 OUTCOMES = ("read", "created", "updated", "unchanged", "skipped", "failed")
+# Emitted when a run finishes with failed records; the alert automations listen for it.
+RECORDS_FAILED_EVENT = "vismasync.run.records-failed"
 
 WHAT_TO_DO = {
     "data": "Fix the record in the source system (or the missing reference in the target); "
@@ -108,8 +110,14 @@ class RunSummary:
         return "\n".join([header, *body, *failures, *(f"  note: {n}" for n in self.notes)])
 
 
+def integration_resource(integration: str) -> str:
+    """The Prefect event resource id of an integration."""
+    return f"vismasync.integration.{integration}"
+
+
 def publish(summary: RunSummary) -> None:
-    """Publish the summary (and failure report) as artifacts of the current flow run."""
+    """Publish the summary (and failure report) as artifacts of the current flow run, and tell
+    the alert automations when records failed."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     key_base = f"{summary.integration}-{summary.flow}".replace("_", "-")
@@ -127,4 +135,19 @@ def publish(summary: RunSummary) -> None:
             markdown=summary.failure_report(),
             key=f"{key_base}-failures",
             description=f"{len(summary.failures)} failed record(s)",
+        )
+    if summary.failed and not summary.dry_run:
+        from prefect.events import emit_event
+
+        emit_event(
+            event=RECORDS_FAILED_EVENT,
+            resource={
+                "prefect.resource.id": integration_resource(summary.integration),
+                "prefect.resource.name": summary.integration,
+            },
+            payload={
+                "flow": summary.flow,
+                "failed": summary.failed,
+                "counts": {row["entity"]: row["failed"] for row in summary.table()},
+            },
         )

@@ -10,13 +10,7 @@ import sys
 from vismasync.deployments.prefect_server import PrefectServerAddress, is_healthy
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_demo_once_runs_every_flow_and_stops_what_it_started(tmp_path):
+def test_demo_once_runs_every_flow_and_stops_what_it_started(tmp_path, free_port):
     prefect, eaccounting, vismanet = free_port(), free_port(), free_port()
     env = {
         **os.environ,

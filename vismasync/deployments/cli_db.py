@@ -79,3 +79,26 @@ def db_status() -> None:
 def db_new_key() -> None:
     """Print a fresh key for VISMASYNC_SECRET_KEY (encrypts stored OAuth tokens)."""
     typer.echo(Fernet.generate_key().decode())
+
+
+@db_app.command("prune")
+def db_prune(
+    older_than_days: int | None = typer.Option(
+        None,
+        min=1,
+        help="Expire messages of rows unchanged for this many days "
+        "(default: VISMASYNC_LEDGER_MESSAGE_RETENTION_DAYS, 90).",
+    ),
+) -> None:
+    """Remove old error messages from the ledger (keys, hashes and statuses stay)."""
+    from datetime import timedelta
+
+    from vismasync.store.database import get_engine
+    from vismasync.store.retention import expire_messages, message_retention_days
+
+    try:
+        days = older_than_days or message_retention_days()
+        count = expire_messages(get_engine(), timedelta(days=days))
+    except (ValueError, DatabaseUnavailable) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Removed {count} message(s) older than {days} days.")

@@ -26,6 +26,7 @@ from vismasync.deployments.demo_integration import write_demo_config
 from vismasync.deployments.prefect_server import (
     PrefectServerAddress,
     is_healthy,
+    prefect_retention_days,
     start_prefect_server,
     stop_process,
     use_server,
@@ -216,7 +217,9 @@ def run_demo(
             get_engine()
         with console.status(f"Starting the Prefect server on {address.ui_url} ..."):
             if not is_healthy(address):
-                process = start_prefect_server(location, address)
+                process = start_prefect_server(
+                    location, address, retention_days=prefect_retention_days()
+                )
                 started.processes.append(process)
                 wait_until_healthy(address, process=process)
             use_server(address)

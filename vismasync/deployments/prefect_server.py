@@ -67,6 +67,24 @@ def server_settings(
     return settings
 
 
+DEFAULT_RETENTION_DAYS = 30
+
+
+def prefect_retention_days() -> int:
+    """How long the Prefect server keeps finished flow runs, their logs and artifacts
+    (``VISMASYNC_PREFECT_RETENTION_DAYS``, default 30)."""
+    raw = os.environ.get("VISMASYNC_PREFECT_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+    try:
+        days = int(raw)
+    except ValueError:
+        raise PrefectServerError(
+            f"VISMASYNC_PREFECT_RETENTION_DAYS must be a whole number of days, not {raw!r}"
+        ) from None
+    if days < 1:
+        raise PrefectServerError("VISMASYNC_PREFECT_RETENTION_DAYS must be at least 1")
+    return days
+
+
 def is_healthy(address: PrefectServerAddress, timeout: float = 2.0) -> bool:
     try:
         response = httpx.get(f"{address.api_url}/health", timeout=timeout)

@@ -190,7 +190,15 @@ def map_lines(
             else:
                 payload["discountPercent"] = _number(discount * 100)
         lines.append(MappedLine(sku, {k: v for k, v in payload.items() if v is not None}))
+    if not lines:
+        raise MappingProblem("the document has no article rows to send")
     return lines, notes
+
+
+def _result(payload: dict[str, Any], lines: list[MappedLine]) -> tuple[dict[str, Any], list[str]]:
+    """The payload without empty fields, and the SKUs its lines need."""
+    present = {k: v for k, v in payload.items() if v is not None}
+    return present, sorted({line.inventory_number for line in lines})
 
 
 def _address(document: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
@@ -221,8 +229,6 @@ def map_sales_order(
     lines, notes = map_lines(
         document.get("Rows") or [], settings, maps, context, shipping, for_invoice=False
     )
-    if not lines:
-        raise MappingProblem("the document has no article rows to send")
     number = document.get("Number") or document.get("InvoiceNumber")
     payload: dict[str, Any] = {
         "orderType": settings.order_type,
@@ -246,9 +252,7 @@ def map_sales_order(
     )
     if status is not None:
         payload["hold"] = status.lower() == "hold"
-    return {k: v for k, v in payload.items() if v is not None}, sorted(
-        {line.inventory_number for line in lines}
-    )
+    return _result(payload, lines)
 
 
 def map_customer_invoice(
@@ -262,8 +266,6 @@ def map_customer_invoice(
     lines, notes = map_lines(
         document.get("Rows") or [], settings, maps, context, shipping, for_invoice=True
     )
-    if not lines:
-        raise MappingProblem("the document has no article rows to send")
     number = document.get("InvoiceNumber") or document.get("Number")
     payload: dict[str, Any] = {
         "customerNumber": context.customer_number,
@@ -281,6 +283,4 @@ def map_customer_invoice(
         "note": "\n".join(notes) or None,
         "invoiceLines": [line.payload for line in lines],
     }
-    return {k: v for k, v in payload.items() if v is not None}, sorted(
-        {line.inventory_number for line in lines}
-    )
+    return _result(payload, lines)

@@ -18,6 +18,9 @@ from vismasync.flows.runtime import integration_tag
 # Flow name in configuration -> the Prefect flow object implementing it (module:attribute).
 FLOW_ENTRYPOINTS: dict[FlowName, str] = {
     "sales_orders": "vismasync.flows.sales_orders:sync_sales_orders",
+    "customers": "vismasync.flows.customers:sync_customers",
+    "products": "vismasync.flows.products:sync_products",
+    "stock": "vismasync.flows.stock:sync_stock",
 }
 
 

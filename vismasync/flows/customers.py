@@ -82,4 +82,4 @@ def sync_customers(
         run_master_data(ctx, CUSTOMERS, summary, since=since, limit=limit, keys=keys)
         _notes(ctx, summary)
         publish(summary)
-        return {"summary": summary.text(), "failed": summary.failed, "table": summary.table()}
+        return summary.result()

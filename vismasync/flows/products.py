@@ -110,4 +110,4 @@ def sync_products(
         run_master_data(ctx, ARTICLES, summary, since=since, limit=limit, keys=keys)
         _unsupported_note(summary)
         publish(summary)
-        return {"summary": summary.text(), "failed": summary.failed, "table": summary.table()}
+        return summary.result()

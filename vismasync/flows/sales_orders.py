@@ -131,4 +131,4 @@ def sync_sales_orders(
         if newest is not None and not dry_run:
             summary.watermark_to = watermarks.advance(newest)
         publish(summary)
-        return {"summary": summary.text(), "failed": summary.failed, "table": summary.table()}
+        return summary.result()

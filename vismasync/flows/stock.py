@@ -73,4 +73,4 @@ def sync_stock(
         check_stock_module(ctx)
         run_master_data(ctx, STOCK_LEVELS, summary, since=since, limit=limit, keys=keys)
         publish(summary)
-        return {"summary": summary.text(), "failed": summary.failed, "table": summary.table()}
+        return summary.result()

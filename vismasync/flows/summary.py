@@ -96,6 +96,10 @@ class RunSummary:
             )
         return title + "\n".join(lines) + "\n"
 
+    def result(self) -> dict[str, object]:
+        """What a flow returns: the summary text, the failed count, the counts table."""
+        return {"summary": self.text(), "failed": self.failed, "table": self.table()}
+
     def text(self) -> str:
         """A plain-text rendering for the command line and logs."""
         prefix = "[dry run] " if self.dry_run else ""

@@ -26,13 +26,20 @@ IntegrationOption = typer.Option("demo", help="The integration (its configuratio
 DryRunOption = typer.Option(False, "--dry-run", help="Plan only: write nothing anywhere.")
 
 
-def _run_and_report(start: Callable[[], dict[str, Any]]) -> None:
-    """Run a flow, print its summary, and exit with the code the module docstring promises."""
+def _run_and_report(integration: str, flow: str, start: Callable[[], dict[str, Any]]) -> None:
+    """Run a flow, print its summary, and exit with the code the module docstring promises.
+
+    The run carries the same tags as a deployment's runs, so alerts and UI filters see it.
+    """
+    from prefect import tags
+
+    from vismasync.flows.runtime import integration_tag
     from vismasync.tasks.stock_sync import StockModuleActive
 
     console = Console()
     try:
-        result = start()
+        with tags("vismasync", integration_tag(integration), f"flow:{flow}"):
+            result = start()
     except (ConfigError, AlreadyRunning, DatabaseUnavailable, StockModuleActive) as exc:
         Console(stderr=True).print(f"[red]Not started:[/red] {exc}", markup=True, soft_wrap=True)
         raise typer.Exit(code=EXIT_NOT_STARTED) from None
@@ -54,9 +61,11 @@ def run_orders(
     from vismasync.flows.sales_orders import sync_sales_orders
 
     _run_and_report(
+        integration,
+        "sales_orders",
         lambda: sync_sales_orders(
             integration=integration, dry_run=dry_run, since=since, limit=limit
-        )
+        ),
     )
 
 
@@ -73,7 +82,9 @@ def run_customers(
     from vismasync.flows.customers import sync_customers
 
     _run_and_report(
-        lambda: sync_customers(integration=integration, dry_run=dry_run, since=since, limit=limit)
+        integration,
+        "customers",
+        lambda: sync_customers(integration=integration, dry_run=dry_run, since=since, limit=limit),
     )
 
 
@@ -90,7 +101,9 @@ def run_products(
     from vismasync.flows.products import sync_products
 
     _run_and_report(
-        lambda: sync_products(integration=integration, dry_run=dry_run, since=since, limit=limit)
+        integration,
+        "products",
+        lambda: sync_products(integration=integration, dry_run=dry_run, since=since, limit=limit),
     )
 
 
@@ -107,5 +120,7 @@ def run_stock(
     from vismasync.flows.stock import sync_stock
 
     _run_and_report(
-        lambda: sync_stock(integration=integration, dry_run=dry_run, since=since, limit=limit)
+        integration,
+        "stock",
+        lambda: sync_stock(integration=integration, dry_run=dry_run, since=since, limit=limit),
     )

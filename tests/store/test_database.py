@@ -43,8 +43,11 @@ def test_unusable_data_directory_is_explained(tmp_path):
         start_embedded_server(blocker / "pgdata")
 
 
-def test_embedded_server_is_reused(pg_server):
-    if not pg_server.embedded:
-        pytest.skip("DATABASE_URL points at an external server")
-    again = start_embedded_server(pg_server.data_dir)
-    assert again.url == pg_server.url
+def test_embedded_server_is_started_once_and_reused(pg_server, tmp_path):
+    data_dir = (
+        pg_server.data_dir if pg_server.embedded and pg_server.data_dir else tmp_path / "pgdata"
+    )
+    first = start_embedded_server(data_dir)
+    again = start_embedded_server(data_dir)
+    assert first.embedded and again.url == first.url
+    assert (data_dir / "PG_VERSION").exists()

@@ -124,11 +124,16 @@ def real_prefect(pg_server) -> Iterator[PrefectServerAddress]:
 @pytest.fixture
 def real_prefect_api(real_prefect: PrefectServerAddress) -> Iterator[PrefectServerAddress]:
     """This test's Prefect client calls and flow runs go to the real server."""
+    from prefect.events.worker import EventsWorker
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
+    # The events worker is a process-wide singleton bound to the API it first talked to:
+    # start a fresh one for this server, and again afterwards for the next test's server.
+    EventsWorker.drain_all(timeout=10)
     updates = {PREFECT_API_URL: real_prefect.api_url, PREFECT_UI_URL: real_prefect.ui_url}
     with temporary_settings(updates):
         yield real_prefect
+        EventsWorker.drain_all(timeout=10)
 
 
 class WebhookReceiver:

@@ -11,12 +11,19 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from vismasync.deployments.prefect_server import PrefectServerAddress, is_healthy
+from vismasync.deployments.prefect_server import (
+    PrefectServerAddress,
+    is_healthy,
+    start_prefect_server,
+    stop_process,
+    wait_until_healthy,
+)
 
 OUTPUT = Path(__file__).parents[2] / "test-output"
 CHROMIUM_FLAGS = [
@@ -35,12 +42,28 @@ class DemoRun:
 
 
 @pytest.fixture(scope="module")
-def demo_run(real_prefect, tmp_path_factory) -> DemoRun:
-    ports = []
-    for _ in range(2):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(probe.getsockname()[1])
+def ui_prefect(pg_server) -> Iterator[PrefectServerAddress]:
+    """A Prefect server of this module's own (own database): what the UI shows is only the
+    demo's, whatever other tests ran before."""
+    address = PrefectServerAddress(port=_free_port())
+    process = start_prefect_server(pg_server, address, database="prefect_demo_ui")
+    try:
+        wait_until_healthy(address, process=process)
+        yield address
+    finally:
+        stop_process(process)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_run(ui_prefect, tmp_path_factory) -> DemoRun:
+    real_prefect = ui_prefect
+    ports = [_free_port(), _free_port()]
     home = tmp_path_factory.mktemp("demo-home")
     env = {**os.environ, "VISMASYNC_HOME": str(home), "COLUMNS": "200"}
     for name in ("VISMASYNC_CONFIG_DIR", "PREFECT_API_URL", "DATABASE_URL"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -337,3 +338,29 @@ def test_paid_invoices_get_one_journal_transaction_each(demo):
         assert (debit["accountNumber"], credit["accountNumber"]) == ("1930", "1510")
         assert Decimal(str(debit["debitAmountInCurrency"])) == amount
         assert Decimal(str(credit["creditAmountInCurrency"])) == amount
+
+
+def test_skipped_and_deleted_documents_leave_the_queue(demo):
+    from vismasync.store.ledger import Ledger
+
+    sync_sales_orders(demo.name)
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    skipped_by_hand, deleted = failed[0].source_key, failed[1].source_key
+    Ledger(get_engine(), demo.name, "sales_orders", "order", "hand").mark_skipped(
+        skipped_by_hand, "skipped by hand"
+    )
+    del demo.ea_backend.store.data["orders"][deleted]
+
+    result = sync_sales_orders(demo.name, since=datetime(2000, 1, 1, tzinfo=UTC))
+
+    rows = Ledger(get_engine(), demo.name, "sales_orders", "order", "x").get_many(
+        [skipped_by_hand, deleted]
+    )
+    assert rows[skipped_by_hand].status == LedgerStatus.SKIPPED
+    assert rows[skipped_by_hand].message == "skipped by hand"
+    assert rows[deleted].status == LedgerStatus.SKIPPED
+    assert "no longer exists" in rows[deleted].message
+    assert f"EA{eligible_orders(demo).get(skipped_by_hand, {}).get('Number')}" not in vn_orders(
+        demo
+    )
+    assert result["failed"] == len(failed) - 2

@@ -233,7 +233,7 @@ def run_demo(
             serving = start_serving(started, address)
             wait_for_deployments(specs, serving)
         with console.status("Running every enabled flow once ..."):
-            runs = run_once(specs)
+            runs = run_once([spec for spec in specs if spec.sync])
         print_results(console, runs)
         failed = [spec.flow for spec, run in runs if not (run.state and run.state.is_completed())]
         console.print(

@@ -41,14 +41,18 @@ class PrefectServerAddress:
 
 
 def server_settings(
-    location: ServerLocation, address: PrefectServerAddress, *, retention_days: int | None = None
+    location: ServerLocation,
+    address: PrefectServerAddress,
+    *,
+    retention_days: int | None = None,
+    database: str = PREFECT_DATABASE,
 ) -> dict[str, str]:
     """Environment for the server process: its database, the UI address, and the tuning that
     keeps task-run recording from falling behind (reference measurements: batch size 1 left a
     20-30 s backlog after 1,000 task runs, 200 cut it to about a second)."""
     settings = {
         "PREFECT_SERVER_DATABASE_CONNECTION_URL": location.database_url(
-            PREFECT_DATABASE, driver="asyncpg"
+            database, driver="asyncpg"
         ).render_as_string(hide_password=False),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
@@ -124,10 +128,12 @@ def start_prefect_server(
     address: PrefectServerAddress,
     *,
     retention_days: int | None = None,
+    database: str = PREFECT_DATABASE,
 ) -> subprocess.Popen:
-    """Start `prefect server start` on ``address`` with its database on ``location``."""
-    ensure_database(location, PREFECT_DATABASE)
-    env = {**os.environ, **server_settings(location, address, retention_days=retention_days)}
+    """Start `prefect server start` on ``address`` with its ``database`` on ``location``."""
+    ensure_database(location, database)
+    settings = server_settings(location, address, retention_days=retention_days, database=database)
+    env = {**os.environ, **settings}
     log = log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "prefect", "server", "start"]

@@ -1,7 +1,9 @@
-"""Which deployments exist: one per enabled flow per integration, built from the config files.
+"""Which deployments exist, built from the integration files.
 
-`vismasync serve` serves exactly these; `prefect.yaml` declares the same set for the demo
-integration on the work-pool path.
+Per integration: one deployment per enabled sync flow (on the integration's schedule), the
+daily reconciliation, and `retry-failed` for ad-hoc retries from the UI. `vismasync serve`
+serves exactly these; `prefect.yaml` declares the same set for the demo integration on the
+work-pool path.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ FLOW_ENTRYPOINTS: dict[FlowName, str] = {
     "products": "vismasync.flows.products:sync_products",
     "stock": "vismasync.flows.stock:sync_stock",
 }
+RECONCILE = "vismasync.flows.reconcile:reconcile"
+RETRY_FAILED = "vismasync.flows.retry_failed:retry_failed"
+# Reconciliation runs daily, early, when few people touch either system.
+RECONCILE_SCHEDULE = Schedule(cron="30 5 * * *")
 
 
 @dataclass(frozen=True)
 class DeploymentSpec:
     integration: str
-    flow: FlowName
+    flow: str  # a sync flow (FlowName), or "reconcile" / "retry_failed"
     entrypoint: str
-    schedule: Schedule
+    schedule: Schedule | None  # None: ad-hoc runs only
+    sync: bool = True  # a sync flow (the demo runs these once at start)
 
     @property
     def name(self) -> str:
@@ -45,13 +52,20 @@ class DeploymentSpec:
 
 
 def deployment_specs(config: IntegrationConfig) -> list[DeploymentSpec]:
-    return [
+    enabled = config.flows.enabled()
+    specs = [
         DeploymentSpec(
             config.name, flow, FLOW_ENTRYPOINTS[flow], getattr(config.flows, flow).schedule
         )
-        for flow in config.flows.enabled()
-        if flow in FLOW_ENTRYPOINTS
+        for flow in enabled
     ]
+    if "sales_orders" in enabled:
+        specs.append(
+            DeploymentSpec(config.name, "reconcile", RECONCILE, RECONCILE_SCHEDULE, sync=False)
+        )
+    if enabled:
+        specs.append(DeploymentSpec(config.name, "retry_failed", RETRY_FAILED, None, sync=False))
+    return specs
 
 
 def all_specs() -> Iterator[DeploymentSpec]:
@@ -66,16 +80,16 @@ def to_deployment(spec: DeploymentSpec) -> Any:
     from prefect.schedules import Cron, Interval
 
     flow = spec.load_flow()
-    if spec.schedule.cron is not None:
-        schedule = Cron(spec.schedule.cron, timezone=spec.schedule.timezone)
-    else:
-        schedule = Interval(
-            (spec.schedule.interval_minutes or 15) * 60, timezone=spec.schedule.timezone
-        )
+    schedules = []
+    if spec.schedule is not None and spec.schedule.cron is not None:
+        schedules.append(Cron(spec.schedule.cron, timezone=spec.schedule.timezone))
+    elif spec.schedule is not None:
+        minutes = spec.schedule.interval_minutes or 15
+        schedules.append(Interval(minutes * 60, timezone=spec.schedule.timezone))
     return flow.to_deployment(
         name=spec.name,
         parameters={"integration": spec.integration},
-        schedules=[schedule],
+        schedules=schedules,
         tags=spec.tags,
         # One run at a time per flow and integration; a scheduled run arriving while one is
         # active waits (the advisory lock would refuse it anyway).

@@ -16,11 +16,17 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from prefect import flow
 
+from vismasync.flows.customers import sync_customers
+from vismasync.flows.products import sync_products
 from vismasync.flows.sales_orders import sync_sales_orders
+from vismasync.flows.stock import sync_stock
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import Ledger, list_entries
 from vismasync.store.models import Integration, LedgerRow, LedgerStatus
+from vismasync.tasks.customer_sync import CUSTOMER
 from vismasync.tasks.financial_mutation import PAYMENT
+from vismasync.tasks.product_sync import ARTICLE
+from vismasync.tasks.stock_sync import STOCK
 
 SKIPPED_BY_HAND = "skipped by hand"
 
@@ -38,6 +44,9 @@ class RetryEntry:
 # retries the payment; a failed customer fails its orders too, so the orders carry it along.
 RETRY_ENTRIES: dict[str, RetryEntry] = {
     "sales_orders": RetryEntry(sync_sales_orders, ("order", "invoice", PAYMENT)),
+    "customers": RetryEntry(sync_customers, (CUSTOMER,)),
+    "products": RetryEntry(sync_products, (ARTICLE,)),
+    "stock": RetryEntry(sync_stock, (STOCK,)),
 }
 
 # The flows above, as the choice list of the Prefect UI's run form.
@@ -56,9 +65,12 @@ def failed_keys(integration: str, flow_name: str) -> list[str]:
     """Source keys of the flow's failed records that its flow function can retry, newest first."""
     entities = RETRY_ENTRIES[flow_name].entities
     entries = list_entries(
-        get_engine(), integration=integration, flow=flow_name,
-        statuses=[LedgerStatus.FAILED], limit=None,
-    )  # fmt: skip
+        get_engine(),
+        integration=integration,
+        flow=flow_name,
+        statuses=[LedgerStatus.FAILED],
+        limit=None,
+    )
     keys = (e.source_key for e in entries if entities is None or e.entity in entities)
     return list(dict.fromkeys(keys))
 
@@ -125,12 +137,16 @@ def retry_failed(
         raise ValueError(f"flow must be one of {', '.join(RETRY_ENTRIES)} (got {flow!r})")
     if keys:
         chosen = list(dict.fromkeys(keys))
-        _unknown(chosen, {r.source_key for r in _rows(integration, flow, chosen)},
-                 integration, flow)  # fmt: skip
+        _unknown(
+            chosen, {r.source_key for r in _rows(integration, flow, chosen)}, integration, flow
+        )
     else:
         chosen = failed_keys(integration, flow)
     if not chosen:
-        return {"summary": f"{flow} for {integration}: no failed records to retry", "failed": 0,
-                "retried": 0}  # fmt: skip
+        return {
+            "summary": f"{flow} for {integration}: no failed records to retry",
+            "failed": 0,
+            "retried": 0,
+        }
     result = RETRY_ENTRIES[flow].run(integration, keys=chosen)
     return {**result, "retried": len(chosen)}

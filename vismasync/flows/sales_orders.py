@@ -31,6 +31,7 @@ from vismasync.tasks.product_index import refresh_product_index
 from vismasync.tasks.sales_orders import (
     check_exists,
     commit,
+    document_ledger,
     enrich,
     record_failures,
     verify_products,
@@ -66,6 +67,18 @@ def _failure_queue(ctx: RunContext) -> list[str]:
     return list(dict.fromkeys(e.source_key for e in entries if e.entity in (entity, PAYMENT)))
 
 
+def _leave_deleted_documents(
+    ctx: RunContext, keys: list[str], documents: list[dict[str, Any]]
+) -> None:
+    """Queued documents that no longer exist in eAccounting leave the queue as skipped."""
+    found = {document["Id"] for document in documents}
+    gone = [key for key in keys if key not in found]
+    if gone and not ctx.dry_run:
+        ledger = document_ledger(ctx)
+        for key in gone:
+            ledger.mark_skipped(key, "the document no longer exists in eAccounting")
+
+
 @flow(name="sync-sales-orders", log_prints=False)
 def sync_sales_orders(
     integration: str = "demo",
@@ -99,7 +112,9 @@ def sync_sales_orders(
         for start in range(0, len(queue), settings.batch_size):
             if budget <= 0:
                 break
-            documents = fetch_documents_by_key(ctx, queue[start : start + settings.batch_size])
+            chunk = queue[start : start + settings.batch_size]
+            documents = fetch_documents_by_key(ctx, chunk)
+            _leave_deleted_documents(ctx, chunk, documents)
             documents = documents[: int(min(budget, len(documents)))]
             if documents:
                 _process(ctx, documents, summary)

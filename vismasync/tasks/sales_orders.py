@@ -136,6 +136,10 @@ def check_exists(ctx: RunContext, work: list[OrderWork]) -> list[OrderWork]:
         if row is not None and row.status == LedgerStatus.DONE:
             item.outcome, item.target_key = "exists", row.target_key
             continue
+        if row is not None and row.status == LedgerStatus.SKIPPED:
+            # Skipped by hand (or its source was deleted): never sent unless retried by key.
+            item.outcome, item.message = "skipped", row.message
+            continue
         if row is not None and row.status in (LedgerStatus.IN_FLIGHT, LedgerStatus.FAILED):
             # In flight: the commit step looks it up before retrying. Failed: no write of it
             # ever reached Visma.net (failures are recorded before writing or on a refusal).

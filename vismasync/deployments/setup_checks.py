@@ -1,0 +1,375 @@
+"""Checks of an integration's connections and permissions, each with a message that says what
+to do. Used by `vismasync check` and by `vismasync init` before it writes a configuration.
+
+The checks build their own clients (never the per-process cache of the sync tasks), so a fixed
+secret or setting is seen at once. Nothing here writes to either system; the one state change is
+the eAccounting refresh check, which rotates the stored token pair the way every sync does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from vismasync.config.model import FlowName, IntegrationConfig
+from vismasync.config.secrets import SecretRef, SecretResolutionError
+from vismasync.connectors.eaccounting.client import EAccountingClient
+from vismasync.connectors.http import ApiError, ErrorClass
+from vismasync.connectors.vismanet.client import VismaNetClient
+from vismasync.store.database import get_engine
+from vismasync.store.tokens import OAuthTokenRepository
+
+EACCOUNTING = "eaccounting"
+VN_SCOPE = "vismanet_erp_service_api:"
+# eAccounting lists each flow reads (GET with one record a page), by flow.
+EA_READS: dict[FlowName, tuple[str, ...]] = {
+    "sales_orders": ("/customers", "/articles", "/articleaccountcodings"),
+    "customers": ("/customers", "/termsofpayments"),
+    "products": ("/articles", "/units", "/articleaccountcodings"),
+    "stock": ("/articles",),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    message: str
+
+
+def prefect_api_reachable() -> bool:
+    """A Prefect API is configured and answers (needed for prefect-secret: references)."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        return False
+    try:
+        return httpx.get(f"{url.rstrip('/')}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def resolve_secret(ref: SecretRef) -> str:
+    """The secret's value. Raises SecretResolutionError with what to do (never the value)."""
+    if ref.kind == "prefect-secret" and not prefect_api_reachable():
+        raise SecretResolutionError(
+            f"Secret {ref} needs a Prefect API: set PREFECT_API_URL to your Prefect server "
+            "(or refer to an environment variable instead)."
+        )
+    return ref.resolve().get_secret_value()
+
+
+def eaccounting_client(config: IntegrationConfig, secret: str) -> EAccountingClient:
+    ea = config.eaccounting
+    return EAccountingClient(
+        api_base=str(ea.api_url).rstrip("/"),
+        identity_base=str(ea.identity_url).rstrip("/"),
+        client_id=ea.client_id,
+        client_secret=secret,
+        redirect_uri=str(ea.redirect_uri),
+        token_store=OAuthTokenRepository(get_engine(), config.name, EACCOUNTING),
+        scopes=list(ea.scopes),
+    )
+
+
+def vismanet_client(config: IntegrationConfig, secret: str) -> VismaNetClient:
+    vn = config.vismanet
+    return VismaNetClient(
+        api_base_url=str(vn.api_url).rstrip("/"),
+        token_url=str(vn.token_url),
+        client_id=vn.client_id,
+        client_secret=secret,
+        tenant_id=vn.tenant_id,
+        scopes=tuple(vn.scopes),
+    )
+
+
+def _fail(name: str, message: str) -> CheckResult:
+    return CheckResult(name, False, message)
+
+
+def _unreachable(exc: ApiError, what: str) -> str | None:
+    if exc.error_class in (ErrorClass.TRANSIENT, ErrorClass.RATE_LIMITED):
+        return f"{what} did not answer usefully ({exc}); check the URL and try again later."
+    return None
+
+
+# ----- secrets -----------------------------------------------------------------------------
+def check_secrets(config: IntegrationConfig) -> tuple[list[CheckResult], dict[str, str]]:
+    """Results, and the resolved secrets by system (only those that resolved)."""
+    results, secrets = [], {}
+    for system, ref in (
+        (EACCOUNTING, config.eaccounting.client_secret),
+        ("vismanet", config.vismanet.client_secret),
+    ):
+        name = f"{system}.client_secret resolvable"
+        try:
+            secrets[system] = resolve_secret(ref)
+        except SecretResolutionError as exc:
+            results.append(_fail(name, str(exc)))
+            continue
+        results.append(CheckResult(name, True, f"{ref} is set"))
+    return results, secrets
+
+
+# ----- eAccounting -------------------------------------------------------------------------
+def _authorize_hint(config: IntegrationConfig) -> str:
+    return f"authorize again: `vismasync authorize --integration {config.name}`"
+
+
+def check_eaccounting(config: IntegrationConfig, secret: str) -> list[CheckResult]:
+    """Tokens stored and refreshable, scopes configured and granted for the enabled flows."""
+    results = [_eaccounting_scopes_configured(config)]
+    with eaccounting_client(config, secret) as client:
+        stored = client.tokens.store.load()
+        if stored is None:
+            results.append(
+                _fail(
+                    "eAccounting authorized",
+                    f"no eAccounting tokens are stored for {config.name!r}: "
+                    f"{_authorize_hint(config).replace('again', 'once')}",
+                )
+            )
+            return results
+        results.append(CheckResult("eAccounting authorized", True, "tokens are stored"))
+        try:
+            client.tokens.store.rotate(stored.version, client.oauth.refresh)
+        except ApiError as exc:
+            results.append(_fail("eAccounting token refresh", _refresh_advice(config, exc)))
+            return results
+        results.append(CheckResult("eAccounting token refresh", True, "the refresh token works"))
+        results.extend(_eaccounting_reads(config, client))
+    return results
+
+
+def _refresh_advice(config: IntegrationConfig, exc: ApiError) -> str:
+    unreachable = _unreachable(exc, str(config.eaccounting.identity_url))
+    if unreachable:
+        return unreachable
+    if exc.code == "invalid_client":
+        return (
+            f"eAccounting rejected the client id {config.eaccounting.client_id!r} or its secret: "
+            f"check eaccounting.client_id and the secret behind eaccounting.client_secret "
+            f"({config.eaccounting.client_secret})"
+        )
+    return f"the stored authorization was refused ({exc.message}): {_authorize_hint(config)}"
+
+
+def _eaccounting_scopes_configured(config: IntegrationConfig) -> CheckResult:
+    scopes = set(config.eaccounting.scopes)
+    writers = [f for f in config.flows.enabled() if f != "sales_orders"]
+    name = "eaccounting.scopes fit the enabled flows"
+    if writers and "ea:sales" not in scopes:
+        return _fail(
+            name,
+            f"the {', '.join(writers)} flow(s) write to eAccounting and need "
+            f"the scope ea:sales: add it to eaccounting.scopes, then "
+            f"{_authorize_hint(config)}",
+        )
+    if not scopes & {"ea:sales", "ea:sales_readonly"}:
+        return _fail(
+            name,
+            "every flow reads eAccounting sales data: add ea:sales (or "
+            f"ea:sales_readonly) to eaccounting.scopes, then "
+            f"{_authorize_hint(config)}",
+        )
+    return CheckResult(name, True, " ".join(sorted(scopes)))
+
+
+def _eaccounting_paths(config: IntegrationConfig) -> list[str]:
+    paths = ["/companysettings"]
+    enabled = config.flows.enabled()
+    if "sales_orders" in enabled:
+        settings = config.flows.sales_orders
+        paths.append(
+            "/customerinvoices"
+            if settings.source_document == "invoice" or "Paid" in settings.statuses
+            else "/orders"
+        )
+    for flow in enabled:
+        paths.extend(EA_READS[flow])
+    return list(dict.fromkeys(paths))
+
+
+def _eaccounting_reads(config: IntegrationConfig, client: EAccountingClient) -> list[CheckResult]:
+    results = []
+    for path in _eaccounting_paths(config):
+        name = f"eAccounting GET {path}"
+        try:
+            client.get_json(path, params=None if path == "/companysettings" else {"$pagesize": 1})
+        except ApiError as exc:
+            if exc.error_class == ErrorClass.CONFIG:
+                results.append(
+                    _fail(
+                        name,
+                        f"refused ({exc.message}): the authorization lacks a "
+                        f"scope this needs; add it to eaccounting.scopes, then "
+                        f"{_authorize_hint(config)}",
+                    )
+                )
+            else:
+                advice = _unreachable(exc, str(config.eaccounting.api_url))
+                results.append(_fail(name, advice or f"failed: {exc}"))
+            continue
+        results.append(CheckResult(name, True, "allowed"))
+    return results
+
+
+# ----- Visma.net ---------------------------------------------------------------------------
+def _vismanet_scopes_needed(config: IntegrationConfig) -> dict[str, str]:
+    """scope -> why, for the enabled flows."""
+    needed = {f"{VN_SCOPE}read": "every flow reads Visma.net"}
+    if "sales_orders" in config.flows.enabled():
+        needed[f"{VN_SCOPE}create"] = "the sales_orders flow creates orders and customers"
+        needed[f"{VN_SCOPE}update"] = "the sales_orders flow updates changed customers"
+    return needed
+
+
+def _token_advice(config: IntegrationConfig, exc: ApiError) -> str:
+    vn = config.vismanet
+    unreachable = _unreachable(exc, str(vn.token_url))
+    if unreachable:
+        return unreachable
+    if exc.code == "invalid_client":
+        return (
+            f"Visma.net rejected the client id {vn.client_id!r} or its secret: check "
+            f"vismanet.client_id and the secret behind vismanet.client_secret "
+            f"({vn.client_secret})"
+        )
+    if exc.code == "invalid_tenant":
+        return (
+            f"Visma.net refused the tenant {vn.tenant_id!r} for client {vn.client_id!r}: "
+            "check vismanet.tenant_id (the company's tenant id) and that the application "
+            "is approved for that company"
+        )
+    if exc.code == "invalid_scope":
+        return (
+            f"the client {vn.client_id!r} may not request {' '.join(vn.scopes)}: check "
+            "vismanet.scopes against the scopes the application was granted"
+        )
+    return f"the token request failed: {exc}"
+
+
+def check_vismanet(config: IntegrationConfig, secret: str) -> list[CheckResult]:
+    """Scopes configured, a token obtainable, and the referenced branch, order type,
+    warehouses and default debtor existing in the company."""
+    results = []
+    missing = {
+        s: why
+        for s, why in _vismanet_scopes_needed(config).items()
+        if s not in config.vismanet.scopes
+    }
+    name = "vismanet.scopes fit the enabled flows"
+    if missing:
+        reasons = "; ".join(f"{s} ({why})" for s, why in missing.items())
+        results.append(_fail(name, f"add to vismanet.scopes: {reasons}"))
+    else:
+        results.append(CheckResult(name, True, " ".join(config.vismanet.scopes)))
+    with vismanet_client(config, secret) as client:
+        try:
+            client.auth.token()
+        except ApiError as exc:
+            results.append(_fail("Visma.net token", _token_advice(config, exc)))
+            return results
+        results.append(
+            CheckResult("Visma.net token", True, f"tenant {config.vismanet.tenant_id} accepted")
+        )
+        try:
+            results.extend(_references(config, client))
+        except ApiError as exc:
+            results.append(
+                _fail(
+                    "Visma.net reference data",
+                    _unreachable(exc, str(config.vismanet.api_url)) or f"reading it failed: {exc}",
+                )
+            )
+    return results
+
+
+def _exists(name: str, setting: str, value: str, known: set[str], what: str) -> CheckResult:
+    if value in known:
+        return CheckResult(name, True, f"{value} exists")
+    listing = ", ".join(sorted(known)) or "none"
+    return _fail(
+        name, f"{setting} is {value!r}, which is not a {what} in Visma.net (there: {listing})"
+    )
+
+
+def _references(config: IntegrationConfig, client: VismaNetClient) -> Iterator[CheckResult]:
+    enabled = config.flows.enabled()
+    if "sales_orders" in enabled:
+        settings = config.flows.sales_orders
+        branches = {b.number for b in client.list_branches()}
+        yield _exists(
+            "branch",
+            "flows.sales_orders.branch.default",
+            settings.branch.default,
+            branches,
+            "branch",
+        )
+        for country, branch in settings.branch.by_country.items():
+            yield _exists(
+                f"branch for {country}",
+                f"flows.sales_orders.branch.by_country.{country}",
+                branch,
+                branches,
+                "branch",
+            )
+        if settings.target_document == "sales_order":
+            types = {t.order_type for t in client.list_sales_order_types() if t.active is not False}
+            yield _exists(
+                "order type",
+                "flows.sales_orders.order_type",
+                settings.order_type,
+                types,
+                "active sales order type",
+            )
+        if settings.warehouse:
+            yield _exists(
+                "warehouse",
+                "flows.sales_orders.warehouse",
+                settings.warehouse,
+                _warehouses(client),
+                "warehouse",
+            )
+        if settings.default_debtor is not None:
+            number = settings.default_debtor.customer_number
+            known = {number} if client.get_customer(number) is not None else set()
+            yield _exists(
+                "default debtor",
+                "flows.sales_orders.default_debtor.customer_number",
+                number,
+                known,
+                "customer",
+            )
+    if "stock" in enabled:
+        warehouses = _warehouses(client)
+        for index, warehouse in enumerate(config.flows.stock.warehouses):
+            yield _exists(
+                f"stock warehouse {warehouse}",
+                f"flows.stock.warehouses[{index}]",
+                warehouse,
+                warehouses,
+                "warehouse",
+            )
+
+
+def _warehouses(client: VismaNetClient) -> set[str]:
+    return {w.warehouse_id for w in client.list_warehouses()}
+
+
+# ----- everything --------------------------------------------------------------------------
+def check_integration(config: IntegrationConfig) -> list[CheckResult]:
+    """Every check of a loaded (hence valid) configuration, in the order people fix things."""
+    results, secrets = check_secrets(config)
+    steps: list[tuple[str, Callable[[IntegrationConfig, str], list[CheckResult]]]] = [
+        (EACCOUNTING, check_eaccounting),
+        ("vismanet", check_vismanet),
+    ]
+    for system, step in steps:
+        if system in secrets:
+            results.extend(step(config, secrets[system]))
+    return results

@@ -18,8 +18,7 @@ from vismasync.config.secrets import SecretRef, SecretResolutionError
 from vismasync.connectors.eaccounting.client import EAccountingClient
 from vismasync.connectors.http import ApiError, ErrorClass
 from vismasync.connectors.vismanet.client import VismaNetClient
-from vismasync.store.database import get_engine
-from vismasync.store.tokens import OAuthTokenRepository
+from vismasync.tasks.connections import build_eaccounting_client, build_vismanet_client
 
 EACCOUNTING = "eaccounting"
 VN_SCOPE = "vismanet_erp_service_api:"
@@ -63,28 +62,12 @@ def resolve_secret(ref: SecretRef) -> str:
 
 
 def eaccounting_client(config: IntegrationConfig, secret: str) -> EAccountingClient:
-    ea = config.eaccounting
-    return EAccountingClient(
-        api_base=str(ea.api_url).rstrip("/"),
-        identity_base=str(ea.identity_url).rstrip("/"),
-        client_id=ea.client_id,
-        client_secret=secret,
-        redirect_uri=str(ea.redirect_uri),
-        token_store=OAuthTokenRepository(get_engine(), config.name, EACCOUNTING),
-        scopes=list(ea.scopes),
-    )
+    """A fresh client: a secret fixed since the last check is seen at once."""
+    return build_eaccounting_client(config, secret)
 
 
 def vismanet_client(config: IntegrationConfig, secret: str) -> VismaNetClient:
-    vn = config.vismanet
-    return VismaNetClient(
-        api_base_url=str(vn.api_url).rstrip("/"),
-        token_url=str(vn.token_url),
-        client_id=vn.client_id,
-        client_secret=secret,
-        tenant_id=vn.tenant_id,
-        scopes=tuple(vn.scopes),
-    )
+    return build_vismanet_client(config, secret)
 
 
 def _fail(name: str, message: str) -> CheckResult:

@@ -30,40 +30,54 @@ def _cache_key(config: IntegrationConfig, system: str) -> tuple[str, str]:
     return (config.name, f"{system}:{section}")
 
 
+def build_eaccounting_client(
+    config: IntegrationConfig, client_secret: str | None = None
+) -> EAccountingClient:
+    """A new eAccounting client (``client_secret`` overrides the configured reference)."""
+    ea = config.eaccounting
+    return EAccountingClient(
+        api_base=str(ea.api_url).rstrip("/"),
+        identity_base=str(ea.identity_url).rstrip("/"),
+        client_id=ea.client_id,
+        client_secret=client_secret or ea.client_secret.resolve(),
+        redirect_uri=str(ea.redirect_uri),
+        token_store=eaccounting_token_store(config),
+        scopes=list(ea.scopes),
+    )
+
+
+def build_vismanet_client(
+    config: IntegrationConfig, client_secret: str | None = None
+) -> VismaNetClient:
+    """A new Visma.net client (``client_secret`` overrides the configured reference)."""
+    vn = config.vismanet
+    return VismaNetClient(
+        api_base_url=str(vn.api_url).rstrip("/"),
+        token_url=str(vn.token_url),
+        client_id=vn.client_id,
+        client_secret=client_secret or vn.client_secret.resolve().get_secret_value(),
+        tenant_id=vn.tenant_id,
+        scopes=tuple(vn.scopes),
+    )
+
+
 def eaccounting_client(config: IntegrationConfig) -> EAccountingClient:
+    """The process's shared eAccounting client of this integration."""
     key = _cache_key(config, EACCOUNTING)
     with _lock:
         client = _clients.get(key)
         if client is None:
-            ea = config.eaccounting
-            client = EAccountingClient(
-                api_base=str(ea.api_url).rstrip("/"),
-                identity_base=str(ea.identity_url).rstrip("/"),
-                client_id=ea.client_id,
-                client_secret=ea.client_secret.resolve(),
-                redirect_uri=str(ea.redirect_uri),
-                token_store=eaccounting_token_store(config),
-                scopes=list(ea.scopes),
-            )
-            _clients[key] = client
+            client = _clients[key] = build_eaccounting_client(config)
         return client  # type: ignore[return-value]
 
 
 def vismanet_client(config: IntegrationConfig) -> VismaNetClient:
+    """The process's shared Visma.net client of this integration (one token cache)."""
     key = _cache_key(config, "vismanet")
     with _lock:
         client = _clients.get(key)
         if client is None:
-            vn = config.vismanet
-            client = VismaNetClient(
-                api_base_url=str(vn.api_url).rstrip("/"),
-                token_url=str(vn.token_url),
-                client_id=vn.client_id,
-                client_secret=vn.client_secret.resolve().get_secret_value(),
-                tenant_id=vn.tenant_id,
-                scopes=tuple(vn.scopes),
-            )
-            _clients[key] = client
+            client = _clients[key] = build_vismanet_client(config)
         return client  # type: ignore[return-value]
 
 

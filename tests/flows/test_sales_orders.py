@@ -69,6 +69,13 @@ def test_every_eligible_order_arrives_exactly_once_and_correctly(demo):
         assert order["branchNumber"]["number"] == BRANCH_BY_COUNTRY.get(country, "1")
         assert order["currency"] == source["CurrencyCode"]
         assert order["customerOrder"] == str(source["Number"])
+        # Value maps: payment terms by the customer's terms name, ship via by delivery method.
+        terms = customer["TermsOfPayment"]["Name"]
+        assert order["terms"]["id"] == {"30 dagar": "30", "10 dagar": "10"}.get(terms, "30")
+        carrier = {"POST": "POSTNORD", "DHL": "DHL", "PICKUP": "PICKUP"}.get(
+            source.get("DeliveryMethodCode") or ""
+        )
+        assert (order.get("shipVia") or {}).get("id") == carrier
         # Lines: every article row, shipping as its own line, discounts and tax codes.
         article_rows = [r for r in source["Rows"] if not r.get("IsTextRow")]
         assert len(order["lines"]) == len(article_rows)
@@ -364,3 +371,26 @@ def test_skipped_and_deleted_documents_leave_the_queue(demo):
         demo
     )
     assert result["failed"] == len(failed) - 2
+
+
+def test_customer_invoices_as_the_source_document(demo):
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace(
+            "statuses: [Shipped, Invoiced]", "source_document: invoice\n    statuses: [Paid]"
+        )
+    )
+    sync_sales_orders(demo.name)
+
+    invoices = demo.ea_backend.store.data["customerinvoices"].values()
+    customers = demo.ea_backend.store.data["customers"]
+    paid = {f"EAI{i['InvoiceNumber']}": i for i in invoices if i["PaymentStatus"] == 0}
+    sendable = {
+        ref for ref, invoice in paid.items()
+        if customers[invoice["CustomerId"]].get("EmailAddress")
+        and not {r.get("ArticleNumber") for r in invoice["Rows"]} & ONLY_IN_EACCOUNTING
+    }  # fmt: skip
+    orders = vn_orders(demo)
+    assert sendable and set(orders) == sendable
+    for ref in sendable:
+        assert orders[ref]["customerOrder"] == str(paid[ref]["InvoiceNumber"])

@@ -41,7 +41,11 @@ def refresh_product_index(ctx: RunContext) -> int:
             modified_at=item.last_modified_date_time,
         )
         for item in client.list_inventory(
-            since, expand_warehouse_detail=False, expand_attribute=False
+            since,
+            expand_warehouse_detail=False,
+            expand_attribute=False,
+            expand_cross_reference=False,
+            expand_attachment=False,
         )
     ]
     return index.upsert(records)

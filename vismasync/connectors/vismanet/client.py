@@ -166,16 +166,21 @@ class VismaNetClient:
         status: str | None = None,
         expand_warehouse_detail: bool = True,
         expand_attribute: bool = True,
+        expand_cross_reference: bool = True,
+        expand_attachment: bool = True,
     ) -> Iterator[InventoryItem]:
         """Items changed (or whose stock changed) since the given times, every page.
 
-        Expands are always sent explicitly: the API documents their defaults as changing.
+        The expands the flows read are always sent explicitly: the API documents their
+        defaults (true) as about to change.
         """
         params: dict[str, Any] = {
             **_since("lastModifiedDateTime", changed_since),
             **_since("availabilityLastModifiedDateTime", availability_changed_since),
             "expandWarehouseDetail": str(expand_warehouse_detail).lower(),
             "expandAttribute": str(expand_attribute).lower(),
+            "expandCrossReference": str(expand_cross_reference).lower(),
+            "expandAttachment": str(expand_attachment).lower(),
         }
         if status:
             params["status"] = status

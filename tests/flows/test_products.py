@@ -204,3 +204,22 @@ def test_dry_run_writes_nothing(demo):
     assert demo.eaccounting.writes() == 0
     assert list_entries(get_engine(), integration=demo.name) == []
     assert f"created {len(new)}," in result["summary"]
+
+
+def test_a_dropped_connection_after_create_makes_no_duplicate_article(demo):
+    demo.eaccounting.admin.put(
+        "/_emulator/faults",
+        json={"drop_after_commit": 100, "path_prefix": "/v2/articles", "methods": ["POST"]},
+    ).raise_for_status()
+    sync_products(demo.name)
+    in_flight = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.IN_FLIGHT])
+    created_blind = {entry.source_key for entry in in_flight}
+    assert created_blind and created_blind <= set(ea_articles(demo))  # committed, answer lost
+
+    demo.eaccounting.admin.delete("/_emulator/faults").raise_for_status()
+    sync_products(demo.name)
+
+    numbers = [a["Number"] for a in demo.ea_backend.store.data["articles"].values()]
+    assert all(numbers.count(sku) == 1 for sku in created_blind)
+    done = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.DONE])
+    assert created_blind <= {entry.source_key for entry in done}

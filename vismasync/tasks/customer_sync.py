@@ -34,6 +34,7 @@ from vismasync.tasks.connections import eaccounting_client, vismanet_client
 from vismasync.tasks.master_data import (
     SourceRecord,
     SyncItem,
+    create_exactly_once,
     ledger_for,
     lookup_table,
     record_planning_failures,
@@ -149,22 +150,13 @@ def _update(ctx: RunContext, ledger: Ledger, item: SyncItem) -> None:
 
 
 def _create(ctx: RunContext, ledger: Ledger, item: SyncItem) -> None:
-    if ctx.dry_run:
-        item.outcome = "created"
-        return
-    claim = ledger.claim(item.key, source_changed_at=item.changed_at, recover_in_flight=True)
-    if not claim.owned:
-        item.skip("another writer holds this customer")
-        return
     client = eaccounting_client(ctx.config)
-    if claim.outcome_unknown:
-        item.target_id = _match_by_email(client, item.payload["EmailAddress"])
-        if item.target_id is not None:
-            _update(ctx, ledger, item)
-            return
-    created = client.create_customer(item.payload)
-    item.target_id, item.outcome = str(created.Id), "created"
-    ledger.mark_done(item.key, item.target_id, item.digest)
+    create_exactly_once(
+        ctx, ledger, item, noun="customer",
+        find=lambda: _match_by_email(client, item.payload["EmailAddress"]),
+        create=lambda: str(client.create_customer(item.payload).Id),
+        adopt=lambda: _update(ctx, ledger, item),
+    )  # fmt: skip
 
 
 @task(name="write-customers", cache_policy=NO_CACHE)

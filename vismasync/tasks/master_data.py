@@ -4,6 +4,7 @@ the records read from Visma.net, each record's way through the steps, and its le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -56,6 +57,34 @@ class SyncItem:
         self.action = "skip"
         self.outcome = "skipped"
         self.message = reason
+
+
+def create_exactly_once(
+    ctx: RunContext,
+    ledger: Ledger,
+    item: SyncItem,
+    *,
+    noun: str,
+    find: Callable[[], str | None],
+    create: Callable[[], str],
+    adopt: Callable[[], None],
+) -> None:
+    """The exactly-once create: claim, look up when an earlier attempt's outcome is unknown
+    (``find`` by the natural key; a hit is ``adopt``ed as an update), else ``create``."""
+    if ctx.dry_run:
+        item.outcome = "created"
+        return
+    claim = ledger.claim(item.key, source_changed_at=item.changed_at, recover_in_flight=True)
+    if not claim.owned:
+        item.skip(f"another writer holds this {noun}")
+        return
+    if claim.outcome_unknown:
+        item.target_id = find()
+        if item.target_id is not None:
+            adopt()
+            return
+    item.target_id, item.outcome = create(), "created"
+    ledger.mark_done(item.key, item.target_id, item.digest)
 
 
 def ledger_for(ctx: RunContext, entity: str) -> Ledger:

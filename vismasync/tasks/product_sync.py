@@ -40,6 +40,7 @@ from vismasync.tasks.connections import eaccounting_client, vismanet_client
 from vismasync.tasks.master_data import (
     SourceRecord,
     SyncItem,
+    create_exactly_once,
     ledger_for,
     lookup_table,
     record_planning_failures,
@@ -190,22 +191,19 @@ def _update(ctx: RunContext, ledger: Ledger, item: SyncItem, current: dict[str, 
 
 
 def _create(ctx: RunContext, ledger: Ledger, item: SyncItem) -> None:
-    if ctx.dry_run:
-        item.outcome = "created"
-        return
-    claim = ledger.claim(item.key, source_changed_at=item.changed_at, recover_in_flight=True)
-    if not claim.owned:
-        item.skip("another writer holds this item")
-        return
     client = eaccounting_client(ctx.config)
-    existing = client.find_article_by_number(item.key) if claim.outcome_unknown else None
-    if existing is not None:
-        item.target_id = str(existing.Id)
-        _update(ctx, ledger, item, existing.to_payload())
-        return
-    created = client.create_article(item.payload)
-    item.target_id, item.outcome = str(created.Id), "created"
-    ledger.mark_done(item.key, item.target_id, item.digest)
+
+    def find() -> str | None:
+        existing = client.find_article_by_number(item.key)
+        item.current = existing.to_payload() if existing is not None else None
+        return str(existing.Id) if existing is not None else None
+
+    create_exactly_once(
+        ctx, ledger, item, noun="item",
+        find=find,
+        create=lambda: str(client.create_article(item.payload).Id),
+        adopt=lambda: _update(ctx, ledger, item, item.current or {}),
+    )  # fmt: skip
 
 
 @task(name="write-articles", cache_policy=NO_CACHE)

@@ -18,6 +18,8 @@ from vismasync.tasks.connections import eaccounting_client
 
 ORDER_STATUS_CODES = {"Draft": 1, "Ongoing": 2, "Shipped": 3, "Invoiced": 4}
 PAID = 0  # CustomerInvoiceApi.PaymentStatus
+# Ids per $filter: "Id eq <uuid> or ..." must stay well inside common URL length limits.
+KEYS_PER_FILTER = 25
 # Key under which an order read through its paid invoice carries that invoice's payment facts.
 PAID_INVOICE = "PaidInvoice"
 PAID_INVOICE_FIELDS = (
@@ -77,18 +79,13 @@ def fetch_documents(
 
 @task(name="fetch-documents-by-key", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def fetch_documents_by_key(ctx: RunContext, keys: list[str]) -> list[dict[str, Any]]:
-    """Re-read documents from the failure queue; ones deleted at the source are left out."""
-    from vismasync.connectors.http import DataError
-
+    """Re-read documents from the failure queue, a few list calls per batch (25 ids per
+    ``$filter``); ones deleted at the source are simply absent from the result."""
     client = eaccounting_client(ctx.config)
-    entity = source_entity(ctx)
-    documents = []
-    for key in keys:
-        try:
-            if entity == "invoice":
-                documents.append(client.get_customer_invoice(key).model_dump(mode="json"))
-            else:
-                documents.append(client.get_order(key).model_dump(mode="json"))
-        except DataError:
-            continue
+    path = "/customerinvoices" if source_entity(ctx) == "invoice" else "/orders"
+    documents: list[dict[str, Any]] = []
+    for start in range(0, len(keys), KEYS_PER_FILTER):
+        chunk = keys[start : start + KEYS_PER_FILTER]
+        query = {"$filter": str(f.any_of("Id", chunk)), "$pagesize": len(chunk)}
+        documents.extend(client.get_json(path, params=query)["Data"])
     return documents

@@ -183,9 +183,9 @@ async def _summary_rows(flow_run_id: Any) -> list[dict[str, Any]]:
 def print_results(console: Console, runs: list[tuple[DeploymentSpec, Any]]) -> None:
     table = Table(title="First runs")
     for column in ("flow", "state", "entity"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, overflow="fold")
     for column in ("read", "created", "updated", "unchanged", "skipped", "failed"):
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", min_width=len(column))
     for spec, flow_run in runs:
         state = flow_run.state.name if flow_run.state else "?"
         rows = asyncio.run(_summary_rows(flow_run.id)) or [{"entity": "-"}]

@@ -81,11 +81,40 @@ def fetch_documents(
 def fetch_documents_by_key(ctx: RunContext, keys: list[str]) -> list[dict[str, Any]]:
     """Re-read documents from the failure queue, a few list calls per batch (25 ids per
     ``$filter``); ones deleted at the source are simply absent from the result."""
+    settings = ctx.config.flows.sales_orders
     client = eaccounting_client(ctx.config)
     path = "/customerinvoices" if source_entity(ctx) == "invoice" else "/orders"
+    through_paid_invoices = settings.source_document == "order" and "Paid" in settings.statuses
     documents: list[dict[str, Any]] = []
     for start in range(0, len(keys), KEYS_PER_FILTER):
         chunk = keys[start : start + KEYS_PER_FILTER]
         query = {"$filter": str(f.any_of("Id", chunk)), "$pagesize": len(chunk)}
-        documents.extend(client.get_json(path, params=query)["Data"])
+        found = client.get_json(path, params=query)["Data"]
+        if through_paid_invoices:
+            found = _with_paid_invoices(client, found)
+        documents.extend(found)
     return documents
+
+
+def _with_paid_invoices(client: Any, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Orders re-read by id, with the payment facts of their paid invoice (as the paid-invoice
+    read attaches them), so a retried order still gets its financial mutation."""
+    if not orders:
+        return orders
+    query = {
+        "$filter": str(
+            f.all_of(
+                f.any_of("CreatedFromOrderId", [o["Id"] for o in orders]),
+                f.eq("PaymentStatus", PAID),
+            )
+        ),
+        "$pagesize": len(orders),
+    }
+    invoices = client.get_json("/customerinvoices", params=query)["Data"]
+    by_order = {invoice["CreatedFromOrderId"]: invoice for invoice in invoices}
+    return [
+        {**order, PAID_INVOICE: {k: by_order[order["Id"]].get(k) for k in PAID_INVOICE_FIELDS}}
+        if order["Id"] in by_order
+        else order
+        for order in orders
+    ]

@@ -3,6 +3,7 @@ the product's back; every discrepancy must be reported exactly, under the right 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,8 +13,11 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from vismasync.deployments.cli import app
+from vismasync.flows.customers import sync_customers
+from vismasync.flows.products import sync_products
 from vismasync.flows.reconcile import EVENT, DiscrepanciesFound, reconcile
 from vismasync.flows.sales_orders import sync_sales_orders
+from vismasync.flows.stock import sync_stock
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import LedgerEntry, list_entries
 from vismasync.store.models import Integration, LedgerRow, LedgerStatus
@@ -76,7 +80,7 @@ def test_reconcile_reports_each_tampering_exactly(demo):
     eligible = {ref for ref, o in ea_orders(demo).items() if o["Status"] in (3, 4)}
     demo.reset_counts()
 
-    clean = reconcile(demo.name)
+    clean = reconcile(demo.name, flows=["sales_orders"])
 
     assert clean["discrepancies"] == NOTHING
     assert (
@@ -112,7 +116,7 @@ def test_reconcile_reports_each_tampering_exactly(demo):
     delete_ledger_row(demo, ea[unledgered]["Id"])
 
     with pytest.raises(DiscrepanciesFound) as found:
-        reconcile(demo.name)
+        reconcile(demo.name, flows=["sales_orders"])
 
     result = found.value.result
     assert result["discrepancies"] == {
@@ -187,6 +191,131 @@ def test_reconcile_flow_run_fails_and_cli_passes_when_clean(demo):
     missing = runner.invoke(app, ["reconcile", "--integration", "no-such-integration"])
     assert missing.exit_code == 2
     assert "no integration named 'no-such-integration'" in missing.output
+
+
+def ea_articles(demo) -> dict[str, dict]:
+    return {a["Number"]: a for a in demo.ea_backend.store.data["articles"].values()}
+
+
+def test_master_data_reconcile_reports_each_tampering_exactly(demo):
+    sync_customers(demo.name)
+    sync_products(demo.name)
+    sync_stock(demo.name)
+    demo.reset_counts()
+
+    clean = reconcile(demo.name)
+
+    assert clean["flows"] == ["sales_orders", "customers", "products", "stock"]
+    for line in clean["summary"].splitlines()[1:]:
+        checked, held = re.search(r"(\d+) eligible .*?, (\d+) in the target", line).groups()
+        assert checked == held and int(checked) > 10, line
+        assert "0 in the failure queue, 0 skipped, 0 awaiting the next run" in line, line
+    assert clean["discrepancies"] == NOTHING
+    # Read-only, and whole lists: one item list and one article list per flow.
+    assert demo.eaccounting.writes() == 0 and demo.vismanet.writes() == 0
+    ea_calls, vn_calls = demo.eaccounting.counts(), demo.vismanet.counts()
+    assert ea_calls[("GET", "/v2/articles")] == 2
+    assert vn_calls[("GET", "/API/v1/inventory")] == 2
+    assert all(route.count("{") == 0 for _, route in [*ea_calls, *vn_calls])
+
+    items = demo.vn_service.backend().state.inventory
+    articles = ea_articles(demo)
+    synced = sorted(
+        sku for sku, item in items.items() if item["status"] == "Active" and sku in articles
+    )
+    deleted, duplicated, repriced, deactivated, renamed, gone, moved = synced[:7]
+    stocked = next(sku for sku in synced[7:] if items[sku]["stockItem"])
+    store = demo.ea_backend.store.data["articles"]
+    del store[articles[deleted]["Id"]]
+    store["copy-of-" + duplicated] = {**articles[duplicated], "Id": "copy-of-" + duplicated}
+    price = Decimal(str(articles[repriced]["NetPrice"]))
+    articles[repriced]["NetPrice"] = float(price + 5)
+    articles[deactivated]["IsActive"] = False
+    articles[renamed]["Name"] = "Renamed in eAccounting"  # Name is create-only in the demo
+    balance = Decimal(str(articles[stocked]["StockBalance"]))
+    articles[stocked]["StockBalance"] = float(balance + 7)
+    links = {
+        e.source_key: e.target_key
+        for e in list_entries(get_engine(), integration=demo.name, flow="customers", limit=None)
+    }
+    lost, copied, edited, dropped = sorted(links)[:4]
+    customers = demo.ea_backend.store.data["customers"]
+    del customers[links[lost]]
+    customers["copy-of-" + copied] = {**customers[links[copied]], "Id": "copy-of-" + copied}
+    phone = customers[links[edited]].get("Telephone")
+    customers[links[edited]]["Telephone"] = "+46 8 000 00 00"
+    state = demo.vn_service.backend().state
+    with state.lock:
+        del state.customers[dropped]
+        del state.inventory[gone]  # deleted in Visma.net: its ledger row is orphaned
+        # Changed in Visma.net since the sync: the next run updates its article, not reported.
+        items[moved] = {**items[moved], "defaultPrice": 999, "lastModifiedDateTime": state.now()}
+
+    with pytest.raises(DiscrepanciesFound) as found:
+        reconcile(demo.name, flows=["customers", "products", "stock"])
+
+    result = found.value.result
+    assert result["discrepancies"] == {
+        "missing_in_target": 2,
+        "duplicated_in_target": 2,
+        "content_mismatch": 4,
+        "orphaned_ledger": 2,
+    }
+    rows = {(row["flow"], row["problem"], row["key"]): row["detail"] for row in result["table"]}
+    ids = {sku: articles[sku]["Id"] for sku in (deleted, duplicated, repriced, deactivated, gone)}
+    assert rows == {
+        ("customers", "Missing in the target", lost): (
+            f"customer {lost}: done in the ledger as {links[lost]}, but the target no longer "
+            "holds it (deleted there?)"
+        ),
+        ("customers", "Duplicated in the target", copied): (
+            "2 target documents carry it: "
+            + ", ".join(sorted([links[copied], "copy-of-" + copied]))
+        ),
+        ("customers", "Content differs from the source", edited): (
+            f"{links[edited]}: Telephone '+46 8 000 00 00' in the target, {phone!r} expected"
+        ),
+        ("customers", "Orphaned ledger rows", links[dropped]): (
+            f"done in the ledger, but the source no longer exists; the target still holds "
+            f"{links[dropped]}"
+        ),
+        ("products", "Missing in the target", deleted): (
+            f"item {deleted}: done in the ledger as {ids[deleted]}, but the target no longer "
+            "holds it (deleted there?)"
+        ),
+        ("products", "Duplicated in the target", duplicated): (
+            "2 target documents carry it: "
+            + ", ".join(sorted([ids[duplicated], "copy-of-" + duplicated]))
+        ),
+        ("products", "Content differs from the source", repriced): (
+            f"{ids[repriced]}: NetPrice {price + 5:f} in the target, {price:f} expected"
+        ),
+        ("products", "Content differs from the source", deactivated): (
+            f"{ids[deactivated]}: IsActive False in the target, True expected"
+        ),
+        ("products", "Orphaned ledger rows", ids[gone]): (
+            f"done in the ledger, but the source no longer exists; the target still holds "
+            f"{ids[gone]}"
+        ),
+        ("stock", "Content differs from the source", stocked): (
+            f"{articles[stocked]['Id']}: StockBalance {(balance + 7).normalize():f} in the "
+            f"target, Visma.net on hand quantity {balance.normalize():f} (MAIN, NORTH)"
+        ),
+    }
+
+    # Once Name may change on update, the renamed article is reported too.
+    config_file = next(iter(demo.config_dir.glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace("create_only_fields: [Name]", "create_only_fields: []")
+    )
+    with pytest.raises(DiscrepanciesFound) as found:
+        reconcile(demo.name, flows=["products"])
+    rows = {(row["problem"], row["key"]): row["detail"] for row in found.value.result["table"]}
+    assert rows[("Content differs from the source", renamed)].startswith(
+        f"{articles[renamed]['Id']}: Name 'Renamed in eAccounting' in the target, "
+    )
+    assert len(rows) == 6
+    assert "1 awaiting the next run" in found.value.result["summary"]
 
 
 # ----- the comparison rules on plain values --------------------------------------------------

@@ -20,8 +20,19 @@ from prefect import flow
 from vismasync.config.integrations import load_integration
 from vismasync.config.model import IntegrationConfig
 from vismasync.flows.runtime import RunContext, current_run_id
+from vismasync.tasks.customer_sync import CUSTOMER
+from vismasync.tasks.product_sync import ARTICLE
 from vismasync.tasks.reconcile import read_ledger, read_source_documents, read_target_documents
 from vismasync.tasks.reconcile_compare import KINDS, ReconcileReport, compare
+from vismasync.tasks.reconcile_customers import compare_customers, read_customers
+from vismasync.tasks.reconcile_products import (
+    compare_products,
+    compare_stock,
+    read_articles,
+    read_items,
+    read_ledger_rows,
+)
+from vismasync.tasks.stock_sync import STOCK
 
 EVENT = "vismasync.reconcile.discrepancies"
 
@@ -50,8 +61,46 @@ def _sales_orders(config: IntegrationConfig) -> ReconcileReport:
     return compare(report, sources, targets, ledger, watermark)
 
 
+def _products(config: IntegrationConfig) -> ReconcileReport:
+    ctx = RunContext(config=config, flow="products", run_id=current_run_id(), dry_run=True)
+    ledger, cursor = read_ledger_rows(ctx, ARTICLE)
+    records = read_items(ctx)
+    articles = read_articles(ctx)
+    report = ReconcileReport(
+        flow="products", integration=config.name, target="eAccounting articles",
+        noun="Visma.net item",
+    )  # fmt: skip
+    return compare_products(ctx, report, records, articles, ledger, cursor)
+
+
+def _stock(config: IntegrationConfig) -> ReconcileReport:
+    ctx = RunContext(config=config, flow="stock", run_id=current_run_id(), dry_run=True)
+    ledger, cursor = read_ledger_rows(ctx, STOCK)
+    records = read_items(ctx)
+    articles = read_articles(ctx)
+    report = ReconcileReport(
+        flow="stock", integration=config.name, noun="stock item",
+        target="the stock balances of eAccounting articles (stock items with an article)",
+    )  # fmt: skip
+    return compare_stock(ctx, report, records, articles, ledger, cursor)
+
+
+def _customers(config: IntegrationConfig) -> ReconcileReport:
+    ctx = RunContext(config=config, flow="customers", run_id=current_run_id(), dry_run=True)
+    ledger, cursor = read_ledger_rows(ctx, CUSTOMER)
+    records, customers = read_customers(ctx)
+    report = ReconcileReport(
+        flow="customers", integration=config.name, target="eAccounting customers",
+        noun="Visma.net customer",
+    )  # fmt: skip
+    return compare_customers(ctx, report, records, customers, ledger, cursor)
+
+
 # One line per flow that can be reconciled.
 RECONCILERS: dict[str, Callable[[IntegrationConfig], ReconcileReport]] = {
+    "customers": _customers,
+    "products": _products,
+    "stock": _stock,
     "sales_orders": _sales_orders,
 }
 ReconcilableFlow = Literal[tuple(RECONCILERS)]  # type: ignore[valid-type]

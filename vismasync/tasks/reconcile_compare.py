@@ -90,6 +90,7 @@ class ReconcileReport:
     flow: str
     integration: str
     target: str  # e.g. "Visma.net sales orders (type SO)"
+    noun: str = "source document"  # what the flow reads, e.g. "Visma.net item"
     checked: int = 0  # eligible source documents
     in_target: int = 0
     failure_queue: int = 0
@@ -125,7 +126,7 @@ class ReconcileReport:
         counts = ", ".join(f"{KIND_TITLES[k].lower()} {n}" for k, n in self.counts().items())
         return (
             f"{self.flow} ({self.integration}) against {self.target}: {self.checked} eligible "
-            f"source document(s), {self.in_target} in the target; {counts}. Not counted: "
+            f"{self.noun}(s), {self.in_target} in the target; {counts}. Not counted: "
             f"{self.failure_queue} in the failure queue, {self.skipped} skipped, "
             f"{self.awaiting} awaiting the next run."
         )

@@ -45,7 +45,7 @@ from vismasync.tasks.master_data import (
 CUSTOMER = "customer"
 
 
-def _as_record(customer: VismaNetCustomer) -> SourceRecord:
+def customer_record(customer: VismaNetCustomer) -> SourceRecord:
     changed = customer.last_modified_date_time or customer.created_date_time or datetime.now(UTC)
     changed = changed.replace(tzinfo=UTC) if changed.tzinfo is None else changed.astimezone(UTC)
     data = customer.model_dump(by_alias=True)
@@ -59,7 +59,7 @@ def fetch_changed_customers(ctx: RunContext, cursor: datetime | None) -> list[So
     Visma.net lists cannot be ordered by change time, so the changed set is read whole (every
     page) and ordered here; the flow then works through it in batches.
     """
-    records = [_as_record(c) for c in vismanet_client(ctx.config).list_customers(cursor)]
+    records = [customer_record(c) for c in vismanet_client(ctx.config).list_customers(cursor)]
     return sorted(records, key=lambda r: (r.changed_at, r.key))
 
 
@@ -68,7 +68,7 @@ def fetch_customers_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecor
     """Re-read customers from the failure queue; ones deleted in Visma.net are left out."""
     client = vismanet_client(ctx.config)
     found = [client.get_customer(key) for key in keys]
-    return [_as_record(c) for c in found if c is not None]
+    return [customer_record(c) for c in found if c is not None]
 
 
 def _rules(ctx: RunContext) -> CustomerRules:
@@ -83,7 +83,7 @@ def _rules(ctx: RunContext) -> CustomerRules:
     )
 
 
-def _map(ctx: RunContext, data: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
+def map_customer(ctx: RunContext, data: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
     rules = _rules(ctx)
     payload = eaccounting_customer(data, rules, terms)
     rules_from_config = ctx.config.flows.customers.field_mappings
@@ -113,7 +113,7 @@ def plan_customers(ctx: RunContext, records: list[SourceRecord]) -> list[SyncIte
         item = SyncItem(record.key, f"{record.key} ({name})", record.changed_at, record.data)
         items.append(item)
         try:
-            item.payload = _map(ctx, record.data, terms)
+            item.payload = map_customer(ctx, record.data, terms)
         except CustomerProblem as exc:
             item.fail(exc.error_class, str(exc))
             continue

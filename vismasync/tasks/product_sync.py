@@ -90,7 +90,7 @@ def articles_by_number(ctx: RunContext, numbers: list[str]) -> dict[str, dict[st
     return found
 
 
-def _reference(ctx: RunContext) -> ArticleReference:
+def article_reference(ctx: RunContext) -> ArticleReference:
     client = eaccounting_client(ctx.config)
     codings = client.list_article_account_codings()
     rates = {}
@@ -106,7 +106,7 @@ def _reference(ctx: RunContext) -> ArticleReference:
     )
 
 
-def _map(ctx: RunContext, data: dict[str, Any], reference: ArticleReference) -> dict[str, Any]:
+def map_item(ctx: RunContext, data: dict[str, Any], reference: ArticleReference) -> dict[str, Any]:
     settings = ctx.config.flows.products
     maps = settings.value_maps
     payload = eaccounting_article(
@@ -117,7 +117,7 @@ def _map(ctx: RunContext, data: dict[str, Any], reference: ArticleReference) -> 
     return payload
 
 
-def _item_filter(ctx: RunContext) -> ItemFilter:
+def item_filter(ctx: RunContext) -> ItemFilter:
     rule = ctx.config.flows.products.filter
     return ItemFilter(
         rule.statuses, rule.item_classes, rule.types, rule.attributes, rule.expression
@@ -125,7 +125,7 @@ def _item_filter(ctx: RunContext) -> ItemFilter:
 
 
 def _plan_one(ctx: RunContext, item: SyncItem, reference: ArticleReference) -> None:
-    selected = passes_filter(item.source, _item_filter(ctx))
+    selected = passes_filter(item.source, item_filter(ctx))
     if not selected and is_sellable(item.source):
         item.skip("not selected by flows.products.filter")
         return
@@ -133,14 +133,14 @@ def _plan_one(ctx: RunContext, item: SyncItem, reference: ArticleReference) -> N
         # Outside the filter but no longer sellable: only its article's deactivation applies.
         item.payload = {"Number": item.key, "IsActive": False}
     else:
-        item.payload = _map(ctx, item.source, reference)
+        item.payload = map_item(ctx, item.source, reference)
     item.digest = content_hash(item.payload)
 
 
 @task(name="plan-articles", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def plan_articles(ctx: RunContext, records: list[SourceRecord]) -> list[SyncItem]:
     """Filter and map each item, then decide: unchanged, update, create, or skip."""
-    reference = _reference(ctx)
+    reference = article_reference(ctx)
     ledger = ledger_for(ctx, ARTICLE)
     known = ledger.get_many([r.key for r in records])
     items = [SyncItem(r.key, f"item {r.key}", r.changed_at, r.data) for r in records]

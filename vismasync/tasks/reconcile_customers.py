@@ -23,7 +23,7 @@ from vismasync.mappings.field_diff import changed_fields
 from vismasync.mappings.hashing import content_hash
 from vismasync.store.ledger import LedgerEntry
 from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.customer_sync import _as_record, _map
+from vismasync.tasks.customer_sync import customer_record, map_customer
 from vismasync.tasks.master_data import SourceRecord, lookup_table
 from vismasync.tasks.reconcile_compare import (
     Discrepancy,
@@ -38,7 +38,7 @@ from vismasync.tasks.reconcile_products import accounted_for
 @task(name="read-customers", cache_policy=NO_CACHE)
 def read_customers(ctx: RunContext) -> tuple[list[SourceRecord], list[dict[str, Any]]]:
     """Every Visma.net customer (as the flow reads it) and every eAccounting customer."""
-    sources = [_as_record(c) for c in vismanet_client(ctx.config).list_customers(None)]
+    sources = [customer_record(c) for c in vismanet_client(ctx.config).list_customers(None)]
     client = eaccounting_client(ctx.config)
     # Raw objects, as the flow's read-modify-write compares them.
     targets = list(client.transport.iter_data("/customers", {}, client.page_size))
@@ -72,7 +72,7 @@ def compare_customers(
     targets: list[TargetDocument] = []
     for record in records:
         try:
-            payload: dict[str, Any] | None = _map(ctx, record.data, terms)
+            payload: dict[str, Any] | None = map_customer(ctx, record.data, terms)
         except (CustomerProblem, MappingError):
             # The flow fails such a customer and queues it; it is not judged here.
             report.failure_queue += 1

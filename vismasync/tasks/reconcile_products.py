@@ -34,7 +34,7 @@ from vismasync.store.models import LedgerStatus
 from vismasync.store.watermarks import Watermarks
 from vismasync.tasks.connections import eaccounting_client, vismanet_client
 from vismasync.tasks.master_data import SourceRecord
-from vismasync.tasks.product_sync import _item_filter, _map, _reference, as_record
+from vismasync.tasks.product_sync import article_reference, as_record, item_filter, map_item
 from vismasync.tasks.reconcile_compare import (
     Discrepancy,
     ReconcileReport,
@@ -42,7 +42,7 @@ from vismasync.tasks.reconcile_compare import (
     TargetDocument,
     compare,
 )
-from vismasync.tasks.stock_sync import STOCK, _as_record
+from vismasync.tasks.stock_sync import STOCK, stock_record
 
 # The article fields whose content is compared (the ones people check against the ERP); the
 # product mapping decides their values, create-only fields are left out.
@@ -74,7 +74,7 @@ def read_items(ctx: RunContext) -> list[SourceRecord]:
         None, expand_warehouse_detail=stock, expand_attribute=not stock
     )
     if stock:
-        return [_as_record(item) for item in items if item.stock_item]
+        return [stock_record(item) for item in items if item.stock_item]
     return [as_record(item) for item in items]
 
 
@@ -117,8 +117,8 @@ def _expected_article(ctx: RunContext, record: SourceRecord, reference: Any) -> 
     Raises:
         ArticleProblem, MappingError: the flow cannot map the item (it fails it).
     """
-    if passes_filter(record.data, _item_filter(ctx)):
-        return _map(ctx, record.data, reference)
+    if passes_filter(record.data, item_filter(ctx)):
+        return map_item(ctx, record.data, reference)
     # Outside the filter: only an item that is no longer sellable has its article deactivated.
     return None if is_sellable(record.data) else {"Number": record.key, "IsActive": False}
 
@@ -132,7 +132,7 @@ def compare_products(
     cursor: datetime | None,
 ) -> ReconcileReport:
     """Fill ``report``: existence and ledger rules by the shared comparison, then content."""
-    reference = _reference(ctx)
+    reference = article_reference(ctx)
     rows = {entry.source_key: entry for entry in ledger}
     expected: dict[str, tuple[SourceRecord, dict[str, Any]]] = {}
     sources: list[SourceDocument] = []

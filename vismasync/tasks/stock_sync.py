@@ -44,7 +44,7 @@ class StockModuleActive(RuntimeError):
         )
 
 
-def _as_record(item: InventoryItem) -> SourceRecord:
+def stock_record(item: InventoryItem) -> SourceRecord:
     data = item.model_dump(by_alias=True)
     changed = availability_changed_at(data) or datetime.now(UTC)
     return SourceRecord(item.inventory_number, changed, data)
@@ -68,7 +68,7 @@ def fetch_changed_stock(ctx: RunContext, cursor: datetime | None) -> list[Source
     items = vismanet_client(ctx.config).list_inventory(
         availability_changed_since=cursor, expand_warehouse_detail=True, expand_attribute=False
     )
-    records = [_as_record(i) for i in items if i.stock_item]
+    records = [stock_record(i) for i in items if i.stock_item]
     return sorted(records, key=lambda r: (r.changed_at, r.key))
 
 
@@ -77,7 +77,7 @@ def fetch_stock_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     """Re-read queued items (failed, or waiting for their article); deleted ones are left out."""
     client = vismanet_client(ctx.config)
     found = [client.get_inventory(key) for key in keys]
-    return [_as_record(i) for i in found if i is not None and i.stock_item]
+    return [stock_record(i) for i in found if i is not None and i.stock_item]
 
 
 @task(name="plan-stock", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

@@ -63,7 +63,7 @@ def main() -> None:
     from vismasync.flows.products import sync_products
     from vismasync.flows.sales_orders import sync_sales_orders
     from vismasync.flows.stock import sync_stock
-    from vismasync.tasks.connections import authorize_auto_approving_eaccounting
+    from vismasync.engine.clients import authorize_auto_approving_eaccounting
 
     backend = EAccountingBackend(demo_seed())
     documents = _grow(backend, COPIES)

@@ -9,9 +9,9 @@ from prefect import flow, tags
 
 from vismasync.config.loader import ConfigError, parse_config
 from vismasync.deployments.alerts import setup_alerts
-from vismasync.flows.runtime import integration_tag
+from vismasync.engine.run import integration_tag
 from vismasync.flows.sales_orders import sync_sales_orders
-from vismasync.flows.summary import RunSummary, publish
+from vismasync.engine.summary import RunSummary, publish
 
 CONFIG = """
 name: {name}

@@ -23,7 +23,7 @@ from vismasync.emulators.eaccounting.server import create_app as create_eaccount
 from vismasync.emulators.vismanet.api import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.store.database import reset_engine
-from vismasync.tasks.connections import close_all
+from vismasync.engine.clients import close_all
 
 runner = CliRunner(env={"COLUMNS": "250"})
 EA_SECRET, VN_SECRET = "vismasync-demo-secret", "demo-secret"

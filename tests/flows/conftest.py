@@ -20,7 +20,7 @@ from vismasync.emulators.vismanet.api import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.store.database import reset_engine
 from vismasync.tasks import sales_orders as sales_order_tasks
-from vismasync.tasks.connections import authorize_auto_approving_eaccounting, close_all
+from vismasync.engine.clients import authorize_auto_approving_eaccounting, close_all
 
 
 @dataclass

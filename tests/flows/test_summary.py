@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vismasync.flows.summary import RunSummary, publish
+from vismasync.engine.summary import RunSummary, publish
 
 
 def _summary() -> RunSummary:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from vismasync.config.integrations import load_integration
 from vismasync.deployments.demo_integration import write_demo_config
-from vismasync.tasks.connections import authorize_auto_approving_eaccounting
+from vismasync.engine.clients import authorize_auto_approving_eaccounting
 
 ROOT = Path(__file__).parents[2]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from vismasync.config.model import AlertTarget, IntegrationConfig
-from vismasync.flows.runtime import integration_tag
-from vismasync.flows.summary import RECORDS_FAILED_EVENT, integration_resource
+from vismasync.engine.run import integration_tag
+from vismasync.engine.summary import RECORDS_FAILED_EVENT, integration_resource
 
 
 def _block(target: AlertTarget) -> Any:

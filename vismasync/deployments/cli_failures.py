@@ -6,8 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vismasync.store.database import DatabaseUnavailable, get_engine
-from vismasync.store.ledger import list_entries
+from vismasync.engine.queue import UNSETTLED, unsettled_entries
+from vismasync.store.database import DatabaseUnavailable
 from vismasync.store.models import LedgerStatus
 
 failures_app = typer.Typer(help="Inspect records that failed or are stuck.", no_args_is_help=True)
@@ -18,17 +18,16 @@ def list_failures(
     integration: str | None = typer.Option(None, help="Only this integration."),
     flow: str | None = typer.Option(None, help="Only this flow, e.g. sales_orders."),
     status: list[LedgerStatus] = typer.Option(
-        [LedgerStatus.FAILED],
-        help="Statuses to show (repeatable); default: failed.",
+        list(UNSETTLED),
+        help="Statuses to show (repeatable); default: the failure queue, i.e. failed and "
+        "in_flight (a write whose outcome is unknown, looked up on the next run).",
         case_sensitive=False,
     ),
     limit: int = typer.Option(200, min=1, help="Show at most this many rows, newest first."),
 ) -> None:
     """List ledger rows with their error class, message and attempts."""
     try:
-        entries = list_entries(
-            get_engine(), integration=integration, flow=flow, statuses=status, limit=limit
-        )
+        entries = unsettled_entries(integration, flow, statuses=status, limit=limit)
     except DatabaseUnavailable as exc:
         Console(stderr=True).print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(code=1) from None
@@ -73,11 +72,11 @@ def retry_failures(
 ) -> None:
     """Retry failed records now, re-reading them from their source system."""
     from vismasync.config.loader import ConfigError
-    from vismasync.flows.retry_failed import RETRY_ENTRIES, UnknownRecords, retry_failed
+    from vismasync.flows.retry_failed import RETRYABLE, UnknownRecords, retry_failed
     from vismasync.store.locks import AlreadyRunning
 
-    if flow not in RETRY_ENTRIES:
-        _error(f"--flow must be one of: {', '.join(RETRY_ENTRIES)} (got {flow!r})")
+    if flow not in RETRYABLE:
+        _error(f"--flow must be one of: {', '.join(RETRYABLE)} (got {flow!r})")
         raise typer.Exit(code=EXIT_NOT_STARTED)
     try:
         result = retry_failed(integration=integration, flow=flow, keys=keys or None)

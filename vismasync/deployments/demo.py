@@ -207,7 +207,7 @@ def run_demo(
     console: Console | None = None,
 ) -> int:
     """The demo; returns the process exit code (non-zero when a first run did not complete)."""
-    from vismasync.tasks.connections import authorize_auto_approving_eaccounting
+    from vismasync.engine.clients import authorize_auto_approving_eaccounting
 
     console = console or Console()
     started = Started()

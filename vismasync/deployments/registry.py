@@ -15,15 +15,11 @@ from typing import Any
 
 from vismasync.config.integrations import integration_files, load_integration
 from vismasync.config.model import FlowName, IntegrationConfig, Schedule
-from vismasync.flows.runtime import integration_tag
+from vismasync.engine.run import integration_tag
+from vismasync.flows.catalog import BY_FLOW
 
 # Flow name in configuration -> the Prefect flow object implementing it (module:attribute).
-FLOW_ENTRYPOINTS: dict[FlowName, str] = {
-    "sales_orders": "vismasync.flows.sales_orders:sync_sales_orders",
-    "customers": "vismasync.flows.customers:sync_customers",
-    "products": "vismasync.flows.products:sync_products",
-    "stock": "vismasync.flows.stock:sync_stock",
-}
+FLOW_ENTRYPOINTS: dict[FlowName, str] = {flow: spec.entrypoint for flow, spec in BY_FLOW.items()}
 RECONCILE = "vismasync.flows.reconcile:reconcile"
 RETRY_FAILED = "vismasync.flows.retry_failed:retry_failed"
 # Reconciliation runs daily, early, when few people touch either system.

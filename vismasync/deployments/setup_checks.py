@@ -18,16 +18,14 @@ from vismasync.config.secrets import SecretRef, SecretResolutionError
 from vismasync.connectors.eaccounting.client import EAccountingClient
 from vismasync.connectors.http import ApiError, ErrorClass
 from vismasync.connectors.vismanet.client import VismaNetClient
-from vismasync.tasks.connections import build_eaccounting_client, build_vismanet_client
+from vismasync.engine.clients import build_eaccounting_client, build_vismanet_client
+from vismasync.flows.catalog import BY_FLOW
 
 EACCOUNTING = "eaccounting"
 VN_SCOPE = "vismanet_erp_service_api:"
 # eAccounting lists each flow reads (GET with one record a page), by flow.
 EA_READS: dict[FlowName, tuple[str, ...]] = {
-    "sales_orders": ("/customers", "/articles", "/articleaccountcodings"),
-    "customers": ("/customers", "/termsofpayments"),
-    "products": ("/articles", "/units", "/articleaccountcodings"),
-    "stock": ("/articles",),
+    flow: spec.eaccounting_endpoints for flow, spec in BY_FLOW.items()
 }
 
 

@@ -158,7 +158,7 @@ def authorize_eaccounting(
     ask: Prompter, config: IntegrationConfig, code: str | None, auto_approve: bool
 ) -> None:
     """Connect the eAccounting company: the user approves in a browser and pastes the result."""
-    from vismasync.tasks.connections import (
+    from vismasync.engine.clients import (
         authorize_auto_approving_eaccounting,
         complete_eaccounting_authorization,
         eaccounting_authorize_url,

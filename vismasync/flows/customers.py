@@ -8,41 +8,24 @@ leave untouched. Customers in the failure queue are re-read from Visma.net and r
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from prefect import flow
-
-from vismasync.flows.master_data import MasterDataEntity, run_master_data
-from vismasync.flows.runtime import RunContext, sync_run
-from vismasync.flows.summary import RunSummary, publish
-from vismasync.tasks.customer_sync import (
+from vismasync.engine.entity import EntitySpec
+from vismasync.engine.flow import sync_flow
+from vismasync.engine.run import RunContext
+from vismasync.engine.summary import RunSummary
+from vismasync.tasks.customers import (
     CUSTOMER,
+    customer_label,
     fetch_changed_customers,
     fetch_customers_by_key,
     plan_customers,
     write_customers,
 )
-from vismasync.tasks.master_data import SourceRecord, count_items
-
-FLOW = "customers"
-
-
-def _process(ctx: RunContext, records: list[SourceRecord], summary: RunSummary) -> None:
-    items = plan_customers(ctx, records)
-    items = write_customers(ctx, items)
-    count_items(summary, CUSTOMER, items)
+from vismasync.tasks.reconcile_compare import ReconcileReport
+from vismasync.tasks.reconcile_customers import compare_customers, read_customers
+from vismasync.tasks.reconcile_products import read_ledger_rows
 
 
-CUSTOMERS = MasterDataEntity(
-    entity=CUSTOMER,
-    fetch_changed=fetch_changed_customers,
-    fetch_by_key=fetch_customers_by_key,
-    process=_process,
-)
-
-
-def _notes(ctx: RunContext, summary: RunSummary) -> None:
+def settings_notes(ctx: RunContext, summary: RunSummary) -> None:
     maps = ctx.config.flows.customers.value_maps
     used = " ".join(
         str(rule.source or "") + str(rule.expression or "")
@@ -59,27 +42,34 @@ def _notes(ctx: RunContext, summary: RunSummary) -> None:
             )
 
 
-@flow(name="sync-customers", log_prints=False)
-def sync_customers(
-    integration: str = "demo",
-    dry_run: bool = False,
-    since: datetime | None = None,
-    limit: int | None = None,
-    keys: list[str] | None = None,
-) -> dict[str, Any]:
-    """Create or update eAccounting customers from Visma.net customers.
+def reconcile_customers(ctx: RunContext) -> ReconcileReport:
+    ledger, cursor = read_ledger_rows(ctx, CUSTOMER)
+    records, customers = read_customers(ctx)
+    report = ReconcileReport(
+        flow="customers", integration=ctx.integration, target="eAccounting customers",
+        noun="Visma.net customer",
+    )  # fmt: skip
+    return compare_customers(ctx, report, records, customers, ledger, cursor)
 
-    Args:
-        integration: the integration's name (its configuration file).
-        dry_run: compute the whole plan and write nothing to either system or the ledger.
-        since: read customers changed since this time instead of the watermark (backfill).
-        limit: process at most this many customers in this run.
-        keys: retry only these Visma.net customer numbers; no incremental read and no
-            watermark move.
-    """
-    with sync_run(integration, FLOW, dry_run=dry_run) as ctx:
-        summary = RunSummary(flow=FLOW, integration=integration, dry_run=dry_run)
-        run_master_data(ctx, CUSTOMERS, summary, since=since, limit=limit, keys=keys)
-        _notes(ctx, summary)
-        publish(summary)
-        return summary.result()
+
+CUSTOMERS = EntitySpec(
+    flow="customers",
+    prefect_name="sync-customers",
+    description="Create or update eAccounting customers from Visma.net customers.",
+    command="customers",
+    keys_help="Visma.net customer numbers",
+    noun="customers",
+    source="Visma.net",
+    entrypoint="vismasync.flows.customers:sync_customers",
+    entity=lambda config: CUSTOMER,
+    label=customer_label,
+    read_changed=fetch_changed_customers,
+    read_by_keys=fetch_customers_by_key,
+    steps=(plan_customers, write_customers),
+    after_run=settings_notes,
+    reconcile=reconcile_customers,
+    eaccounting_endpoints=("/customers", "/termsofpayments"),
+)
+
+
+sync_customers = sync_flow(CUSTOMERS)

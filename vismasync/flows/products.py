@@ -12,29 +12,33 @@ run summary as not supported by the target.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from typing import Any
 
-from prefect import flow
-
-from vismasync.flows.master_data import MasterDataEntity, run_master_data
-from vismasync.flows.runtime import RunContext, sync_run
-from vismasync.flows.summary import RunSummary, publish
+from vismasync.engine.entity import EntitySpec
+from vismasync.engine.flow import sync_flow
+from vismasync.engine.run import RunContext
+from vismasync.engine.summary import RunSummary
+from vismasync.engine.work import Batch, WorkItem
 from vismasync.mappings.articles import attribute_values, unsupported_content
-from vismasync.tasks.master_data import SourceRecord, SyncItem, count_items
-from vismasync.tasks.product_sync import (
+from vismasync.tasks.products import (
     ARTICLE,
     fetch_changed_items,
     fetch_items_by_key,
+    item_label,
     plan_articles,
     write_articles,
 )
+from vismasync.tasks.reconcile_compare import ReconcileReport
+from vismasync.tasks.reconcile_products import (
+    compare_products,
+    read_articles,
+    read_items,
+    read_ledger_rows,
+)
 
-FLOW = "products"
 UNSUPPORTED = "not supported by the target"
 
 
-def _carried_attributes(ctx: RunContext, items: list[SyncItem]) -> set[str]:
+def _carried_attributes(ctx: RunContext, items: list[WorkItem]) -> set[str]:
     """Attributes a field mapping names (``attribute.COLOR`` or ``attribute['COLOR']``)."""
     text = " ".join(
         str(rule.source or "") + " " + str(rule.expression or "")
@@ -45,8 +49,9 @@ def _carried_attributes(ctx: RunContext, items: list[SyncItem]) -> set[str]:
             or f'"{name}"' in text}  # fmt: skip
 
 
-def _count_unsupported(ctx: RunContext, items: list[SyncItem], summary: RunSummary) -> None:
+def count_unsupported(ctx: RunContext, batch: Batch, summary: RunSummary) -> None:
     """Count, per kind, what the synced items hold that their articles could not take."""
+    items = batch.items
     # Items reduced to a deactivation carry nothing else, so they have nothing to report.
     synced = [i for i in items if i.outcome in ("created", "updated") and "Name" in i.payload]
     carried = _carried_attributes(ctx, synced)
@@ -57,7 +62,7 @@ def _count_unsupported(ctx: RunContext, items: list[SyncItem], summary: RunSumma
         summary.count(f"{UNSUPPORTED}: {kind}", "skipped", n)
 
 
-def _unsupported_note(summary: RunSummary) -> None:
+def unsupported_note(ctx: RunContext, summary: RunSummary) -> None:
     found = {
         entity.removeprefix(f"{UNSUPPORTED}: "): counter["skipped"]
         for entity, counter in summary.counts.items()
@@ -72,42 +77,34 @@ def _unsupported_note(summary: RunSummary) -> None:
         )
 
 
-def _process(ctx: RunContext, records: list[SourceRecord], summary: RunSummary) -> None:
-    items = plan_articles(ctx, records)
-    items = write_articles(ctx, items)
-    count_items(summary, ARTICLE, items)
-    _count_unsupported(ctx, items, summary)
+def reconcile_products(ctx: RunContext) -> ReconcileReport:
+    ledger, cursor = read_ledger_rows(ctx, ARTICLE)
+    report = ReconcileReport(
+        flow="products", integration=ctx.integration, target="eAccounting articles",
+        noun="Visma.net item",
+    )  # fmt: skip
+    return compare_products(ctx, report, read_items(ctx), read_articles(ctx), ledger, cursor)
 
 
-ARTICLES = MasterDataEntity(
-    entity=ARTICLE,
-    fetch_changed=fetch_changed_items,
-    fetch_by_key=fetch_items_by_key,
-    process=_process,
+ARTICLES = EntitySpec(
+    flow="products",
+    prefect_name="sync-products",
+    description="Create or update eAccounting articles from Visma.net inventory items.",
+    command="products",
+    keys_help="SKUs, i.e. inventory numbers",
+    noun="items",
+    source="Visma.net",
+    entrypoint="vismasync.flows.products:sync_products",
+    entity=lambda config: ARTICLE,
+    label=item_label,
+    read_changed=fetch_changed_items,
+    read_by_keys=fetch_items_by_key,
+    steps=(plan_articles, write_articles),
+    after_batch=count_unsupported,
+    after_run=unsupported_note,
+    reconcile=reconcile_products,
+    eaccounting_endpoints=("/articles", "/units", "/articleaccountcodings"),
 )
 
 
-@flow(name="sync-products", log_prints=False)
-def sync_products(
-    integration: str = "demo",
-    dry_run: bool = False,
-    since: datetime | None = None,
-    limit: int | None = None,
-    keys: list[str] | None = None,
-) -> dict[str, Any]:
-    """Create or update eAccounting articles from Visma.net inventory items.
-
-    Args:
-        integration: the integration's name (its configuration file).
-        dry_run: compute the whole plan and write nothing to either system or the ledger.
-        since: read items changed since this time instead of the watermark (backfill).
-        limit: process at most this many items in this run.
-        keys: retry only these SKUs (inventory numbers); no incremental read and no
-            watermark move.
-    """
-    with sync_run(integration, FLOW, dry_run=dry_run) as ctx:
-        summary = RunSummary(flow=FLOW, integration=integration, dry_run=dry_run)
-        run_master_data(ctx, ARTICLES, summary, since=since, limit=limit, keys=keys)
-        _unsupported_note(summary)
-        publish(summary)
-        return summary.result()
+sync_products = sync_flow(ARTICLES)

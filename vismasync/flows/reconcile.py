@@ -18,21 +18,9 @@ from typing import Any, Literal
 from prefect import flow
 
 from vismasync.config.integrations import load_integration
-from vismasync.config.model import IntegrationConfig
-from vismasync.flows.runtime import RunContext, current_run_id
-from vismasync.tasks.customer_sync import CUSTOMER
-from vismasync.tasks.product_sync import ARTICLE
-from vismasync.tasks.reconcile import read_ledger, read_source_documents, read_target_documents
-from vismasync.tasks.reconcile_compare import KINDS, ReconcileReport, compare
-from vismasync.tasks.reconcile_customers import compare_customers, read_customers
-from vismasync.tasks.reconcile_products import (
-    compare_products,
-    compare_stock,
-    read_articles,
-    read_items,
-    read_ledger_rows,
-)
-from vismasync.tasks.stock_sync import STOCK
+from vismasync.engine.run import RunContext, current_run_id
+from vismasync.flows.catalog import SYNC_FLOWS
+from vismasync.tasks.reconcile_compare import KINDS, ReconcileReport
 
 EVENT = "vismasync.reconcile.discrepancies"
 
@@ -45,63 +33,9 @@ class DiscrepanciesFound(RuntimeError):
         self.result = result
 
 
-def _sales_orders(config: IntegrationConfig) -> ReconcileReport:
-    # dry_run: the tasks this shares with the sync treat the context as read-only.
-    ctx = RunContext(config=config, flow="sales_orders", run_id=current_run_id(), dry_run=True)
-    settings = config.flows.sales_orders
-    target = (
-        "Visma.net customer invoices"
-        if settings.target_document == "customer_invoice"
-        else f"Visma.net sales orders (type {settings.order_type})"
-    )
-    ledger, customers, watermark = read_ledger(ctx)
-    sources = read_source_documents(ctx, customers)
-    targets = read_target_documents(ctx)
-    report = ReconcileReport(flow="sales_orders", integration=config.name, target=target)
-    return compare(report, sources, targets, ledger, watermark)
-
-
-def _products(config: IntegrationConfig) -> ReconcileReport:
-    ctx = RunContext(config=config, flow="products", run_id=current_run_id(), dry_run=True)
-    ledger, cursor = read_ledger_rows(ctx, ARTICLE)
-    records = read_items(ctx)
-    articles = read_articles(ctx)
-    report = ReconcileReport(
-        flow="products", integration=config.name, target="eAccounting articles",
-        noun="Visma.net item",
-    )  # fmt: skip
-    return compare_products(ctx, report, records, articles, ledger, cursor)
-
-
-def _stock(config: IntegrationConfig) -> ReconcileReport:
-    ctx = RunContext(config=config, flow="stock", run_id=current_run_id(), dry_run=True)
-    ledger, cursor = read_ledger_rows(ctx, STOCK)
-    records = read_items(ctx)
-    articles = read_articles(ctx)
-    report = ReconcileReport(
-        flow="stock", integration=config.name, noun="stock item",
-        target="the stock balances of eAccounting articles (stock items with an article)",
-    )  # fmt: skip
-    return compare_stock(ctx, report, records, articles, ledger, cursor)
-
-
-def _customers(config: IntegrationConfig) -> ReconcileReport:
-    ctx = RunContext(config=config, flow="customers", run_id=current_run_id(), dry_run=True)
-    ledger, cursor = read_ledger_rows(ctx, CUSTOMER)
-    records, customers = read_customers(ctx)
-    report = ReconcileReport(
-        flow="customers", integration=config.name, target="eAccounting customers",
-        noun="Visma.net customer",
-    )  # fmt: skip
-    return compare_customers(ctx, report, records, customers, ledger, cursor)
-
-
-# One line per flow that can be reconciled.
-RECONCILERS: dict[str, Callable[[IntegrationConfig], ReconcileReport]] = {
-    "customers": _customers,
-    "products": _products,
-    "stock": _stock,
-    "sales_orders": _sales_orders,
+# Every sync flow whose declaration names a reconciler.
+RECONCILERS: dict[str, Callable[[RunContext], ReconcileReport]] = {
+    spec.flow: spec.reconcile for spec in SYNC_FLOWS if spec.reconcile is not None
 }
 ReconcilableFlow = Literal[tuple(RECONCILERS)]  # type: ignore[valid-type]
 
@@ -173,7 +107,11 @@ def reconcile(
     unknown = [name for name in chosen if name not in RECONCILERS]
     if unknown:
         raise ValueError(f"cannot reconcile {unknown}: choose from {', '.join(RECONCILERS)}")
-    reports = [RECONCILERS[name](config) for name in chosen]
+    # dry_run: the tasks reconciliation shares with the syncs treat the context as read-only.
+    reports = [
+        RECONCILERS[name](RunContext(config, name, current_run_id(), dry_run=True))
+        for name in chosen
+    ]
     _publish(integration, reports)
     counts = {kind: sum(report.counts()[kind] for report in reports) for kind in KINDS}
     text = "\n".join(report.text() for report in reports) or "no flow to reconcile"

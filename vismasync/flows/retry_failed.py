@@ -9,48 +9,19 @@ the ledger keeps keys, never payloads.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from prefect import flow
 
-from vismasync.flows.customers import sync_customers
-from vismasync.flows.products import sync_products
-from vismasync.flows.sales_orders import sync_sales_orders
-from vismasync.flows.stock import sync_stock
+from vismasync.engine.queue import SKIPPED_BY_HAND, ledger_entities, unsettled_entries
+from vismasync.flows.catalog import BY_FLOW, load_flow
 from vismasync.store.database import get_engine
-from vismasync.store.ledger import Ledger, list_entries
-from vismasync.store.models import Integration, LedgerRow, LedgerStatus
-from vismasync.tasks.customer_sync import CUSTOMER
-from vismasync.tasks.financial_mutation import PAYMENT
-from vismasync.tasks.product_sync import ARTICLE
-from vismasync.tasks.stock_sync import STOCK
+from vismasync.store.ledger import Ledger
+from vismasync.store.models import LedgerStatus
 
-SKIPPED_BY_HAND = "skipped by hand"
-
-
-@dataclass(frozen=True)
-class RetryEntry:
-    """How to retry one flow's records: its flow function (which takes ``keys=``) and the
-    ledger entities whose keys that function accepts (None: every entity of the flow)."""
-
-    run: Callable[..., dict[str, Any]]
-    entities: tuple[str, ...] | None = None
-
-
-# One line per flow. A sales-order payment is keyed by its document, so retrying the document
-# retries the payment; a failed customer fails its orders too, so the orders carry it along.
-RETRY_ENTRIES: dict[str, RetryEntry] = {
-    "sales_orders": RetryEntry(sync_sales_orders, ("order", "invoice", PAYMENT)),
-    "customers": RetryEntry(sync_customers, (CUSTOMER,)),
-    "products": RetryEntry(sync_products, (ARTICLE,)),
-    "stock": RetryEntry(sync_stock, (STOCK,)),
-}
-
-# The flows above, as the choice list of the Prefect UI's run form.
-RetryableFlow = Literal[tuple(RETRY_ENTRIES)]  # type: ignore[valid-type]
+# The sync flows, as the choice list of the Prefect UI's run form.
+RetryableFlow = Literal[tuple(BY_FLOW)]  # type: ignore[valid-type]
+RETRYABLE: tuple[str, ...] = tuple(BY_FLOW)
 
 
 class UnknownRecords(ValueError):
@@ -62,32 +33,9 @@ class UnknownRecords(ValueError):
 
 
 def failed_keys(integration: str, flow_name: str) -> list[str]:
-    """Source keys of the flow's failed records that its flow function can retry, newest first."""
-    entities = RETRY_ENTRIES[flow_name].entities
-    entries = list_entries(
-        get_engine(),
-        integration=integration,
-        flow=flow_name,
-        statuses=[LedgerStatus.FAILED],
-        limit=None,
-    )
-    keys = (e.source_key for e in entries if entities is None or e.entity in entities)
-    return list(dict.fromkeys(keys))
-
-
-def _rows(integration: str, flow_name: str, keys: list[str]) -> list[sa.Row]:
-    """(entity, source_key, status) of the flow's ledger rows with these keys, one query."""
-    query = (
-        sa.select(LedgerRow.entity, LedgerRow.source_key, LedgerRow.status)
-        .join(Integration, Integration.id == LedgerRow.integration_id)
-        .where(
-            Integration.name == integration,
-            LedgerRow.flow == flow_name,
-            LedgerRow.source_key.in_(keys),
-        )
-    )
-    with get_engine().connect() as conn:
-        return list(conn.execute(query))
+    """Source keys of the flow's unsettled records (failed or in flight), newest first."""
+    entries = unsettled_entries(integration, flow_name)
+    return list(dict.fromkeys(e.source_key for e in entries))
 
 
 def _unknown(keys: list[str], found: set[str], integration: str, flow_name: str) -> None:
@@ -106,7 +54,8 @@ def skip_failed(integration: str, flow_name: str, keys: list[str]) -> int:
     Checks every key first and changes nothing when one is not a failed record of the flow:
     records in flight must be resolved by a run, not skipped.
     """
-    rows = [r for r in _rows(integration, flow_name, keys) if r.status == LedgerStatus.FAILED]
+    failed = unsettled_entries(integration, flow_name, statuses=[LedgerStatus.FAILED])
+    rows = [r for r in failed if r.source_key in set(keys)]
     _unknown(keys, {r.source_key for r in rows}, integration, flow_name)
     run_id = f"by-hand-{uuid.uuid4().hex[:12]}"
     for row in rows:
@@ -133,13 +82,12 @@ def retry_failed(
     Raises:
         UnknownRecords: a key is not in the flow's ledger for this integration.
     """
-    if flow not in RETRY_ENTRIES:
-        raise ValueError(f"flow must be one of {', '.join(RETRY_ENTRIES)} (got {flow!r})")
+    if flow not in BY_FLOW:
+        raise ValueError(f"flow must be one of {', '.join(BY_FLOW)} (got {flow!r})")
     if keys:
         chosen = list(dict.fromkeys(keys))
-        _unknown(
-            chosen, {r.source_key for r in _rows(integration, flow, chosen)}, integration, flow
-        )
+        known = {key for _, key in ledger_entities(integration, flow, chosen)}
+        _unknown(chosen, known, integration, flow)
     else:
         chosen = failed_keys(integration, flow)
     if not chosen:
@@ -148,5 +96,5 @@ def retry_failed(
             "failed": 0,
             "retried": 0,
         }
-    result = RETRY_ENTRIES[flow].run(integration, keys=chosen)
+    result = load_flow(BY_FLOW[flow])(integration, keys=chosen)
     return {**result, "retried": len(chosen)}

@@ -1,149 +1,81 @@
 """Sales orders: eAccounting orders (or invoices) -> Visma.net sales orders (or invoices).
 
-For each batch of documents changed since the watermark: enrich -> check exists -> upsert
-customers -> verify products -> commit; then advance the watermark and publish the summary.
-Documents in the failure queue are re-read from eAccounting and retried first.
+For each page of documents changed since the watermark: enrich -> check exists -> upsert
+customers (and their contact persons) -> verify products -> commit -> post financial mutation;
+then advance the watermark and publish the summary. Documents in the failure queue are re-read
+from eAccounting and retried first.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
-
-from prefect import flow
-
-from vismasync.flows.runtime import RunContext, sync_run
-from vismasync.flows.summary import RunSummary, publish
-from vismasync.store.database import get_engine
-from vismasync.store.ledger import list_entries
-from vismasync.store.models import LedgerStatus
-from vismasync.store.watermarks import Watermarks
-from vismasync.tasks.documents import (
-    as_utc,
+from vismasync.engine.entity import ChildWrite, EntitySpec
+from vismasync.engine.flow import sync_flow
+from vismasync.engine.run import RunContext
+from vismasync.tasks.reconcile import read_ledger, read_source_documents, read_target_documents
+from vismasync.tasks.reconcile_compare import ReconcileReport, compare
+from vismasync.tasks.sales_orders.customers import (
+    CONTACT,
+    CONTACT_NOUN,
+    CUSTOMER,
+    retry_customers,
+    upsert_customers,
+)
+from vismasync.tasks.sales_orders.journal import NOUN as JOURNAL
+from vismasync.tasks.sales_orders.journal import PAYMENT, post_financial_mutations
+from vismasync.tasks.sales_orders.product_index import refresh_product_index
+from vismasync.tasks.sales_orders.read import (
+    document_label,
     fetch_documents,
     fetch_documents_by_key,
     source_entity,
 )
-from vismasync.tasks.financial_mutation import PAYMENT, post_financial_mutations
-from vismasync.tasks.order_customers import upsert_customers
-from vismasync.tasks.order_work import count_outcomes
-from vismasync.tasks.product_index import refresh_product_index
-from vismasync.tasks.sales_orders import (
-    check_exists,
-    commit,
-    document_ledger,
-    enrich,
-    record_failures,
-    verify_products,
+from vismasync.tasks.sales_orders.steps import check_exists, commit, enrich, verify_products
+
+
+def reconcile_sales_orders(ctx: RunContext) -> ReconcileReport:
+    settings = ctx.config.flows.sales_orders
+    target = (
+        "Visma.net customer invoices"
+        if settings.target_document == "customer_invoice"
+        else f"Visma.net sales orders (type {settings.order_type})"
+    )
+    ledger, customers, cursor = read_ledger(ctx)
+    sources = read_source_documents(ctx, customers)
+    targets = read_target_documents(ctx)
+    report = ReconcileReport(flow="sales_orders", integration=ctx.integration, target=target)
+    return compare(report, sources, targets, ledger, cursor)
+
+
+SALES_ORDERS = EntitySpec(
+    flow="sales_orders",
+    prefect_name="sync-sales-orders",
+    description="Send eAccounting sales documents to Visma.net, each exactly once.",
+    command="orders",
+    keys_help="eAccounting document or customer ids",
+    noun="documents",
+    source="eAccounting",
+    entrypoint="vismasync.flows.sales_orders:sync_sales_orders",
+    entity=source_entity,
+    label=document_label,
+    read_page=fetch_documents,
+    read_by_keys=fetch_documents_by_key,
+    before_run=refresh_product_index,
+    steps=(
+        enrich,
+        check_exists,
+        upsert_customers,
+        verify_products,
+        commit,
+        post_financial_mutations,
+    ),
+    children=(
+        ChildWrite(CUSTOMER, "customer", retry=retry_customers),
+        ChildWrite(CONTACT, CONTACT_NOUN, retry=retry_customers),
+        ChildWrite(PAYMENT, JOURNAL),
+    ),
+    reconcile=reconcile_sales_orders,
+    eaccounting_endpoints=("/customers", "/articles", "/articleaccountcodings"),
 )
 
-FLOW = "sales_orders"
 
-
-def _process(ctx: RunContext, documents: list[dict[str, Any]], summary: RunSummary) -> datetime:
-    """Run one batch through every step; returns the newest change time in it."""
-    entity = source_entity(ctx)
-    work = enrich(ctx, documents)
-    work = check_exists(ctx, work)
-    work, customers = upsert_customers(ctx, work)
-    work = verify_products(ctx, work)
-    work = commit(ctx, work)
-    record_failures(ctx, work)
-    summary.merge(post_financial_mutations(ctx, work))
-    summary.count(entity, "read", len(work))
-    summary.merge(customers)
-    count_outcomes(summary, entity, work)
-    return max(item.changed_at for item in work)
-
-
-def _failure_queue(ctx: RunContext) -> list[str]:
-    """Keys of this flow's failed documents and payments: retried on every run, re-read from
-    eAccounting (a payment's key is its document's)."""
-    entries = list_entries(
-        get_engine(), integration=ctx.integration, flow=FLOW, statuses=[LedgerStatus.FAILED],
-        limit=None,
-    )  # fmt: skip
-    entity = source_entity(ctx)
-    return list(dict.fromkeys(e.source_key for e in entries if e.entity in (entity, PAYMENT)))
-
-
-def _leave_deleted_documents(
-    ctx: RunContext, keys: list[str], documents: list[dict[str, Any]]
-) -> None:
-    """Queued documents that no longer exist in eAccounting leave the queue as skipped."""
-    found = {document["Id"] for document in documents}
-    gone = [key for key in keys if key not in found]
-    if gone and not ctx.dry_run:
-        ledger = document_ledger(ctx)
-        for key in gone:
-            ledger.mark_skipped(key, "the document no longer exists in eAccounting")
-
-
-@flow(name="sync-sales-orders", log_prints=False)
-def sync_sales_orders(
-    integration: str = "demo",
-    dry_run: bool = False,
-    since: datetime | None = None,
-    limit: int | None = None,
-    keys: list[str] | None = None,
-) -> dict[str, Any]:
-    """Send eAccounting sales documents to Visma.net, each exactly once.
-
-    Args:
-        integration: the integration's name (its configuration file).
-        dry_run: compute the whole plan and write nothing to either system or the ledger.
-        since: read documents changed since this time instead of the watermark (backfill).
-        limit: process at most this many documents in this run.
-        keys: retry only these eAccounting documents (ids), re-read from eAccounting; no
-            incremental read and no watermark move.
-    """
-    with sync_run(integration, FLOW, dry_run=dry_run) as ctx:
-        settings = ctx.config.flows.sales_orders
-        summary = RunSummary(flow=FLOW, integration=integration, dry_run=dry_run)
-        watermarks = Watermarks(get_engine(), integration, FLOW, source_entity(ctx))
-        summary.watermark_from = watermarks.get()
-        refresh_product_index(ctx)
-
-        seen: set[str] = set()
-        newest: datetime | None = None
-        budget = limit if limit is not None else float("inf")
-
-        queue = list(keys) if keys is not None else _failure_queue(ctx)
-        for start in range(0, len(queue), settings.batch_size):
-            if budget <= 0:
-                break
-            chunk = queue[start : start + settings.batch_size]
-            documents = fetch_documents_by_key(ctx, chunk)
-            _leave_deleted_documents(ctx, chunk, documents)
-            documents = documents[: int(min(budget, len(documents)))]
-            if documents:
-                _process(ctx, documents, summary)
-                seen.update(d["Id"] for d in documents)
-                budget -= len(documents)
-
-        overlap = timedelta(minutes=settings.overlap_minutes)
-        cursor = since or (summary.watermark_from - overlap if summary.watermark_from else None)
-        page = 1
-        while budget > 0 and keys is None:
-            documents = fetch_documents(ctx, cursor, page, settings.batch_size)
-            fresh = [d for d in documents if d["Id"] not in seen]
-            fresh = fresh[: int(min(budget, len(fresh)))]
-            if fresh:
-                batch_newest = _process(ctx, fresh, summary)
-                newest = max(newest, batch_newest) if newest else batch_newest
-                seen.update(d["Id"] for d in fresh)
-                budget -= len(fresh)
-            if len(documents) < settings.batch_size:
-                break
-            # Keyset paging: continue from the newest change time read; documents sharing one
-            # instant beyond a full page are reached by paging within that instant.
-            last = as_utc(documents[-1]["ModifiedUtc"])
-            if cursor is not None and last <= cursor:
-                page += 1
-            else:
-                cursor, page = last, 1
-
-        if newest is not None and not dry_run:
-            summary.watermark_to = watermarks.advance(newest)
-        publish(summary)
-        return summary.result()
+sync_sales_orders = sync_flow(SALES_ORDERS)

@@ -10,67 +10,58 @@ configuration error.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from prefect import flow
-
-from vismasync.flows.master_data import MasterDataEntity, run_master_data
-from vismasync.flows.runtime import RunContext, sync_run
-from vismasync.flows.summary import RunSummary, publish
+from vismasync.engine.entity import EntitySpec
+from vismasync.engine.flow import sync_flow
+from vismasync.engine.run import RunContext
 from vismasync.store.models import LedgerStatus
-from vismasync.tasks.master_data import SourceRecord, count_items
-from vismasync.tasks.stock_sync import (
+from vismasync.tasks.reconcile_compare import ReconcileReport
+from vismasync.tasks.reconcile_products import (
+    compare_stock,
+    read_articles,
+    read_items,
+    read_ledger_rows,
+)
+from vismasync.tasks.stock import (
     STOCK,
     check_stock_module,
     fetch_changed_stock,
     fetch_stock_by_key,
+    note_missing_articles,
     plan_stock,
+    sku_label,
     write_stock,
 )
 
-FLOW = "stock"
+
+def reconcile_stock(ctx: RunContext) -> ReconcileReport:
+    ledger, cursor = read_ledger_rows(ctx, STOCK)
+    report = ReconcileReport(
+        flow="stock", integration=ctx.integration, noun="stock item",
+        target="the stock balances of eAccounting articles (stock items with an article)",
+    )  # fmt: skip
+    return compare_stock(ctx, report, read_items(ctx), read_articles(ctx), ledger, cursor)
 
 
-def _process(ctx: RunContext, records: list[SourceRecord], summary: RunSummary) -> None:
-    items = plan_stock(ctx, records)
-    items = write_stock(ctx, items)
-    count_items(summary, STOCK, items)
-    summary.notes.extend(item.message or "" for item in items if item.action == "skip")
-
-
-STOCK_LEVELS = MasterDataEntity(
-    entity=STOCK,
-    fetch_changed=fetch_changed_stock,
-    fetch_by_key=fetch_stock_by_key,
-    process=_process,
-    queued=(LedgerStatus.FAILED, LedgerStatus.SKIPPED),
+STOCK_LEVELS = EntitySpec(
+    flow="stock",
+    prefect_name="sync-stock",
+    description="Set eAccounting article stock balances from Visma.net stock.",
+    command="stock",
+    keys_help="SKUs",
+    noun="SKUs",
+    source="Visma.net",
+    entrypoint="vismasync.flows.stock:sync_stock",
+    entity=lambda config: STOCK,
+    label=sku_label,
+    read_changed=fetch_changed_stock,
+    read_by_keys=fetch_stock_by_key,
+    before_run=check_stock_module,
+    steps=(plan_stock, write_stock),
+    after_batch=note_missing_articles,
+    queued=(LedgerStatus.FAILED, LedgerStatus.IN_FLIGHT, LedgerStatus.SKIPPED),
+    reconcile=reconcile_stock,
+    eaccounting_endpoints=("/articles",),
 )
 
 
-@flow(name="sync-stock", log_prints=False)
-def sync_stock(
-    integration: str = "demo",
-    dry_run: bool = False,
-    since: datetime | None = None,
-    limit: int | None = None,
-    keys: list[str] | None = None,
-) -> dict[str, Any]:
-    """Set eAccounting article stock balances from Visma.net stock.
-
-    Args:
-        integration: the integration's name (its configuration file).
-        dry_run: compute the whole plan and write nothing to either system or the ledger.
-        since: read stock changed since this time instead of the watermark (backfill).
-        limit: process at most this many SKUs in this run.
-        keys: re-check only these SKUs; no incremental read and no watermark move.
-
-    Raises:
-        StockModuleActive: the eAccounting company keeps stock itself (read-only balances).
-    """
-    with sync_run(integration, FLOW, dry_run=dry_run) as ctx:
-        summary = RunSummary(flow=FLOW, integration=integration, dry_run=dry_run)
-        check_stock_module(ctx)
-        run_master_data(ctx, STOCK_LEVELS, summary, since=since, limit=limit, keys=keys)
-        publish(summary)
-        return summary.result()
+sync_stock = sync_flow(STOCK_LEVELS)

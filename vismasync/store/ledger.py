@@ -180,6 +180,44 @@ class Ledger:
                 message=None,
             )
 
+    def mark_done_many(
+        self, rows: Sequence[tuple[str, str | None, str | None, datetime | None]]
+    ) -> None:
+        """Many records done at once: (source key, target key, content hash, change time)."""
+        if not rows:
+            return
+        values = [
+            {
+                **self._base_values(key),
+                "status": LedgerStatus.DONE,
+                "target_key": target_key,
+                "content_hash": digest,
+                "source_changed_at": changed_at,
+                "run_id": self.run_id,
+                "attempts": 0,
+            }
+            for key, target_key, digest, changed_at in rows
+        ]
+        statement = insert(LedgerRow).values(values)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            constraint="uq_ledger_key",
+            set_={
+                "status": excluded.status,
+                "target_key": sa.func.coalesce(excluded.target_key, LedgerRow.target_key),
+                "content_hash": excluded.content_hash,
+                "source_changed_at": sa.func.coalesce(
+                    excluded.source_changed_at, LedgerRow.source_changed_at
+                ),
+                "error_class": None,
+                "message": None,
+                "run_id": excluded.run_id,
+                "updated_at": sa.func.now(),
+            },
+        )
+        with self.engine.begin() as conn:
+            conn.execute(statement)
+
     def mark_failed(
         self,
         source_key: str,

@@ -15,17 +15,19 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from vismasync.connectors.eaccounting import filters as f
-from vismasync.flows.runtime import RunContext
-from vismasync.mappings.customers import missing_fields
+from vismasync.connectors.eaccounting.client import ORDER_STATUS_CODES
+from vismasync.connectors.eaccounting.client import PAID_STATUS as PAID
+from vismasync.engine.change import next_cursor
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
 from vismasync.mappings.sales_orders import document_status
+from vismasync.mappings.vismanet_customers import missing_fields
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import LedgerEntry, list_entries
-from vismasync.store.watermarks import Watermarks
-from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.documents import ORDER_STATUS_CODES, PAID, as_utc, source_entity
-from vismasync.tasks.order_customers import CUSTOMER
 from vismasync.tasks.reconcile_compare import SourceDocument, TargetDocument, quantity
-from vismasync.tasks.sales_orders import target_ref
+from vismasync.tasks.sales_orders.customers import CUSTOMER
+from vismasync.tasks.sales_orders.read import as_utc, source_entity
+from vismasync.tasks.sales_orders.steps import target_ref
 
 # Every key the sales-order flow writes into Visma.net starts with this (EA1042, EAI2001).
 KEY_PREFIX = "EA"
@@ -33,15 +35,16 @@ KEY_PREFIX = "EA"
 
 @task(name="read-ledger", cache_policy=NO_CACHE)
 def read_ledger(ctx: RunContext) -> tuple[list[LedgerEntry], dict[str, str], datetime | None]:
-    """The flow's document rows, eAccounting customer id -> Visma.net number, the watermark."""
-    entity = source_entity(ctx)
+    """The flow's document rows, eAccounting customer id -> Visma.net number, and the cursor
+    the flow's next run reads from (watermark minus overlap; None: from the start)."""
+    entity = source_entity(ctx.config)
     entries = list_entries(get_engine(), integration=ctx.integration, flow=ctx.flow, limit=None)
     documents = [e for e in entries if e.entity == entity]
     customers = {
         e.source_key: e.target_key for e in entries if e.entity == CUSTOMER and e.target_key
     }
-    watermark = Watermarks(get_engine(), ctx.integration, ctx.flow, entity).get()
-    return documents, customers, watermark
+    overlap = ctx.config.flows.sales_orders.overlap_minutes
+    return documents, customers, next_cursor(ctx.integration, ctx.flow, entity, overlap)
 
 
 def _list(ctx: RunContext, path: str, params: dict[str, Any] | None = None) -> list[dict]:

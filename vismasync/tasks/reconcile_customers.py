@@ -16,15 +16,14 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.flows.runtime import RunContext
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
+from vismasync.engine.work import SourceRecord
 from vismasync.mappings.data_mapper import MappingError
 from vismasync.mappings.eaccounting_customers import CustomerProblem
 from vismasync.mappings.field_diff import changed_fields
-from vismasync.mappings.hashing import content_hash
 from vismasync.store.ledger import LedgerEntry
-from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.customer_sync import customer_record, map_customer
-from vismasync.tasks.master_data import SourceRecord, lookup_table
+from vismasync.tasks.customers import customer_record, map_customer
 from vismasync.tasks.reconcile_compare import (
     Discrepancy,
     ReconcileReport,
@@ -32,7 +31,8 @@ from vismasync.tasks.reconcile_compare import (
     TargetDocument,
     compare,
 )
-from vismasync.tasks.reconcile_products import accounted_for
+from vismasync.tasks.reconcile_products import accounted_for, due_hash
+from vismasync.tasks.reference_data import lookup_table
 
 
 @task(name="read-customers", cache_policy=NO_CACHE)
@@ -108,7 +108,7 @@ def compare_customers(
         current = by_id[mine[0]]
         changes = changed_fields(payload, current)
         if changes and not accounted_for(
-            report, rows.get(key), content_hash(payload), record.changed_at, cursor
+            report, rows.get(key), due_hash(ctx, record), record.changed_at, cursor
         ):
             detail = f"{mine[0]}: " + "; ".join(
                 f"{name} {_shown(current.get(name))} in the target, {_shown(value)} expected"

@@ -14,7 +14,7 @@ same content is reported, because the flow skips such records without looking at
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,19 +22,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from vismasync.connectors.eaccounting.models import Article
-from vismasync.flows.runtime import RunContext
+from vismasync.engine.change import next_cursor, settings_fingerprint, source_hash
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
+from vismasync.engine.work import SourceRecord
 from vismasync.mappings.articles import ArticleProblem, is_sellable, passes_filter
 from vismasync.mappings.data_mapper import MappingError
 from vismasync.mappings.field_diff import same_value
-from vismasync.mappings.hashing import content_hash
 from vismasync.mappings.stock import same_balance, stock_quantity
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import LedgerEntry, list_entries
 from vismasync.store.models import LedgerStatus
-from vismasync.store.watermarks import Watermarks
-from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.master_data import SourceRecord
-from vismasync.tasks.product_sync import article_reference, as_record, item_filter, map_item
+from vismasync.tasks.products import article_reference, as_record, item_filter, map_item
 from vismasync.tasks.reconcile_compare import (
     Discrepancy,
     ReconcileReport,
@@ -42,7 +41,7 @@ from vismasync.tasks.reconcile_compare import (
     TargetDocument,
     compare,
 )
-from vismasync.tasks.stock_sync import STOCK, stock_record
+from vismasync.tasks.stock import STOCK, stock_record
 
 # The article fields whose content is compared (the ones people check against the ERP); the
 # product mapping decides their values, create-only fields are left out.
@@ -59,9 +58,8 @@ def _shown(value: Any) -> str:
 def read_ledger_rows(ctx: RunContext, entity: str) -> tuple[list[LedgerEntry], datetime | None]:
     """The flow's rows of ``entity`` and the cursor its next run reads from (None: all)."""
     entries = list_entries(get_engine(), integration=ctx.integration, flow=ctx.flow, limit=None)
-    watermark = Watermarks(get_engine(), ctx.integration, ctx.flow, entity).get()
-    overlap = timedelta(minutes=getattr(ctx.config.flows, ctx.flow).overlap_minutes)
-    cursor = watermark - overlap if watermark is not None else None
+    overlap = getattr(ctx.config.flows, ctx.flow).overlap_minutes
+    cursor = next_cursor(ctx.integration, ctx.flow, entity, overlap)
     return [e for e in entries if e.entity == entity], cursor
 
 
@@ -87,6 +85,11 @@ def read_articles(ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+def due_hash(ctx: RunContext, record: SourceRecord) -> str:
+    """The source hash the flow's next run compares with the ledger for this record."""
+    return source_hash(record.data, settings_fingerprint(getattr(ctx.config.flows, ctx.flow)))
+
+
 def accounted_for(
     report: ReconcileReport,
     entry: LedgerEntry | None,
@@ -94,9 +97,12 @@ def accounted_for(
     changed_at: datetime,
     cursor: datetime | None,
 ) -> bool:
-    """Whether the product already accounts for a difference (counted in the report)."""
+    """Whether the product already accounts for a difference (counted in the report).
+
+    ``digest``: the record's source hash as the next run computes it.
+    """
     status = entry.status if entry else None
-    # The next run reads it and, its content being new to the ledger, writes it.
+    # The next run reads it and, the version being new to the ledger, writes it.
     rewritten = (entry is None or entry.content_hash != digest) and (
         cursor is None or changed_at >= cursor
     )
@@ -178,7 +184,7 @@ def compare_products(
             if not same_value(payload[name], article.get(name))
         ]
         if differences and not accounted_for(
-            report, rows.get(key), content_hash(payload), record.changed_at, cursor
+            report, rows.get(key), due_hash(ctx, record), record.changed_at, cursor
         ):
             detail = f"{article.get('Id')}: " + "; ".join(differences)
             report.discrepancies.append(Discrepancy("content_mismatch", key, key, detail))
@@ -210,8 +216,8 @@ def compare_stock(
         wrong = [a for a in held if not same_balance(a.get("StockBalance"), wanted)]
         if not wrong:
             continue
-        digest = content_hash({"StockBalance": wanted})
-        if accounted_for(report, rows.get(record.key), digest, record.changed_at, cursor):
+        if accounted_for(report, rows.get(record.key), due_hash(ctx, record), record.changed_at,
+                         cursor):  # fmt: skip
             continue
         where = ", ".join(settings.warehouses) or "every warehouse"
         balances = ", ".join(

@@ -1,10 +1,10 @@
 """The per-batch steps of the customer flow (Visma.net -> eAccounting): fetch, plan, write.
 
 A customer is matched by the ledger's link (Visma.net number -> eAccounting id) once it has
-one, else by e-mail address. A create follows the exactly-once protocol: claim, look up by
-e-mail when an earlier attempt's outcome is unknown, create, record the link. An update is a
-read-modify-write (eAccounting's PUT replaces the whole customer) sent only when a mapped field
-differs from what eAccounting holds.
+one, else by e-mail address. A create goes through the exactly-once write path (looked up by
+e-mail when an earlier attempt's outcome is unknown). An update is a read-modify-write
+(eAccounting's PUT replaces the whole customer) sent only when a mapped field differs from what
+eAccounting holds; the linked customers of a batch are read a few list calls at a time.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from vismasync.connectors.eaccounting.client import EAccountingClient
-from vismasync.connectors.http import ApiError, DataError
 from vismasync.connectors.vismanet.models import Customer as VismaNetCustomer
-from vismasync.flows.runtime import RunContext
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
+from vismasync.engine.work import Batch, SourceRecord, WorkItem
+from vismasync.engine.write_once import ledger_for, write_once, write_update
 from vismasync.mappings.data_mapper import MappingError, apply_rules
 from vismasync.mappings.eaccounting_customers import (
     CustomerProblem,
@@ -27,20 +29,8 @@ from vismasync.mappings.eaccounting_customers import (
     mapper_source,
 )
 from vismasync.mappings.field_diff import changed_fields
-from vismasync.mappings.hashing import content_hash
-from vismasync.store.ledger import Ledger
 from vismasync.store.models import LedgerStatus
-from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.master_data import (
-    SourceRecord,
-    SyncItem,
-    create_exactly_once,
-    ledger_for,
-    lookup_table,
-    record_planning_failures,
-    register_pending,
-    settle_failure,
-)
+from vismasync.tasks.reference_data import lookup_table
 
 CUSTOMER = "customer"
 
@@ -100,89 +90,69 @@ def _match_by_email(client: EAccountingClient, email: str) -> str | None:
     return str(min(matches, key=lambda c: (c.CustomerNumber or "", str(c.Id))).Id)
 
 
+def customer_label(record: SourceRecord) -> str:
+    return f"{record.key} ({record.data.get('name') or '?'})"
+
+
 @task(name="plan-customers", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def plan_customers(ctx: RunContext, records: list[SourceRecord]) -> list[SyncItem]:
-    """Map each customer and decide: unchanged (same hash as last synced), update, or create."""
+def plan_customers(ctx: RunContext, batch: Batch) -> None:
+    """Map each customer and decide: update the linked or e-mail-matched customer, or create."""
     client = eaccounting_client(ctx.config)
     terms = lookup_table(client.list_terms_of_payments(), "Name", "NameEnglish")
-    ledger = ledger_for(ctx, CUSTOMER)
-    known = ledger.get_many([r.key for r in records])
-    items = []
-    for record in records:
-        name = record.data.get("name") or "?"
-        item = SyncItem(record.key, f"{record.key} ({name})", record.changed_at, record.data)
-        items.append(item)
+    for item in batch.open():
         try:
-            item.payload = map_customer(ctx, record.data, terms)
+            item.payload = map_customer(ctx, item.source, terms)
         except CustomerProblem as exc:
             item.fail(exc.error_class, str(exc))
-            continue
         except MappingError as exc:
             item.fail("config", f"customer {item.label}: a field mapping failed: {exc}")
-            continue
-        item.digest = content_hash(item.payload)
-        row = known.get(record.key)
-        linked = row.target_key if row is not None else None
-        if row is not None and row.status == LedgerStatus.DONE and row.content_hash == item.digest:
-            item.action, item.outcome, item.target_id = "unchanged", "unchanged", linked
-        elif linked:
-            item.action, item.target_id = "update", linked
-        elif row is not None and row.status == LedgerStatus.IN_FLIGHT:
-            item.action = "create"  # the write step claims it and looks it up first
+    open_items = batch.open()
+    linked = {i.key: i.known.target_key for i in open_items if i.known and i.known.target_key}
+    current = {
+        str(c.Id): c.to_payload() for c in client.customers_by_ids(sorted(set(linked.values())))
+    }
+    for item in open_items:
+        target = linked.get(item.key)
+        if target in current:
+            item.action, item.target_key, item.current = "update", target, current[target]
+        elif item.known is not None and item.known.status == LedgerStatus.IN_FLIGHT:
+            item.action = "create"  # the write path looks it up first
         else:
-            item.target_id = _match_by_email(client, item.payload["EmailAddress"])
-            item.action = "update" if item.target_id else "create"
-    register_pending(ctx, ledger, items)
-    record_planning_failures(ctx, ledger, items)
-    return items
+            # Never linked, or the linked customer was deleted in eAccounting: match anew.
+            item.target_key = _match_by_email(client, item.payload["EmailAddress"])
+            item.action = "update" if item.target_key else "create"
 
 
-def _update(ctx: RunContext, ledger: Ledger, item: SyncItem) -> None:
+def _update(ctx: RunContext, item: WorkItem) -> str:
     """Read-modify-write: only changed fields, everything else as eAccounting has it."""
     client = eaccounting_client(ctx.config)
-    current = client.get_json(f"/customers/{item.target_id}")
+    current = item.current or client.get_customer_json(str(item.target_key))
     changes = changed_fields(item.payload, current)
     if changes and not ctx.dry_run:
-        client.update_customer(str(item.target_id), {**current, **changes})
-    item.outcome = "updated" if changes else "unchanged"
-    if not ctx.dry_run:
-        ledger.mark_done(item.key, item.target_id, item.digest)
+        client.update_customer(str(item.target_key), {**current, **changes})
+    return "updated" if changes else "unchanged"
 
 
-def _create(ctx: RunContext, ledger: Ledger, item: SyncItem) -> None:
-    client = eaccounting_client(ctx.config)
-    create_exactly_once(
-        ctx, ledger, item, noun="customer",
-        find=lambda: _match_by_email(client, item.payload["EmailAddress"]),
-        create=lambda: str(client.create_customer(item.payload).Id),
-        adopt=lambda: _update(ctx, ledger, item),
-    )  # fmt: skip
+def _adopt(ctx: RunContext, item: WorkItem, target_key: str) -> str:
+    item.target_key, item.current = target_key, None
+    return _update(ctx, item)
 
 
 @task(name="write-customers", cache_policy=NO_CACHE)
-def write_customers(ctx: RunContext, items: list[SyncItem]) -> list[SyncItem]:
+def write_customers(ctx: RunContext, batch: Batch) -> None:
     """Create or update each planned customer in eAccounting (no blind retries here)."""
     ledger = ledger_for(ctx, CUSTOMER)
-    for item in items:
-        if item.action not in ("create", "update"):
+    client = eaccounting_client(ctx.config)
+    for item in batch.planned():
+        if item.action == "update":
+            write_update(ctx, ledger, item, what="customer",
+                         update=lambda item=item: _update(ctx, item),
+                         content_hash=item.source_hash)  # fmt: skip
             continue
-        try:
-            if item.action == "update":
-                try:
-                    _update(ctx, ledger, item)
-                except DataError as exc:
-                    if exc.status_code != 404:
-                        raise
-                    # The linked customer was deleted in eAccounting: match or create anew.
-                    item.target_id = _match_by_email(
-                        eaccounting_client(ctx.config), item.payload["EmailAddress"]
-                    )
-                    if item.target_id:
-                        _update(ctx, ledger, item)
-                    else:
-                        _create(ctx, ledger, item)
-            else:
-                _create(ctx, ledger, item)
-        except ApiError as exc:
-            settle_failure(ledger, item, exc, "customer")
-    return items
+        write_once(
+            ctx, ledger, item, what="customer",
+            create=lambda item=item: str(client.create_customer(item.payload).Id),
+            find=lambda item=item: _match_by_email(client, item.payload["EmailAddress"]),
+            adopt=lambda key, item=item: _adopt(ctx, item, key),
+            content_hash=item.source_hash,
+        )  # fmt: skip

@@ -17,11 +17,11 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting import filters as f
-from vismasync.connectors.eaccounting.models import Article
-from vismasync.connectors.http import ApiError
 from vismasync.connectors.vismanet.models import InventoryItem
-from vismasync.flows.runtime import RunContext
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
+from vismasync.engine.work import Batch, SourceRecord, WorkItem
+from vismasync.engine.write_once import ledger_for, write_once, write_update
 from vismasync.mappings.articles import (
     ArticleProblem,
     ArticleReference,
@@ -33,24 +33,9 @@ from vismasync.mappings.articles import (
 )
 from vismasync.mappings.data_mapper import MappingError, apply_rules
 from vismasync.mappings.field_diff import changed_fields
-from vismasync.mappings.hashing import content_hash
-from vismasync.store.ledger import Ledger
-from vismasync.store.models import LedgerStatus
-from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.master_data import (
-    SourceRecord,
-    SyncItem,
-    create_exactly_once,
-    ledger_for,
-    lookup_table,
-    record_planning_failures,
-    register_pending,
-    settle_failure,
-)
+from vismasync.tasks.reference_data import lookup_table
 
 ARTICLE = "article"
-# Numbers per $filter: "Number eq '...' or ..." must stay well inside common URL length limits.
-FILTER_CHUNK = 25
 
 
 def as_record(item: InventoryItem) -> SourceRecord:
@@ -79,15 +64,14 @@ def fetch_items_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     return [as_record(i) for i in found if i is not None]
 
 
+def item_label(record: SourceRecord) -> str:
+    return f"item {record.key}"
+
+
 def articles_by_number(ctx: RunContext, numbers: list[str]) -> dict[str, dict[str, Any]]:
     """eAccounting articles by number, a few list calls per batch instead of one per item."""
-    client = eaccounting_client(ctx.config)
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(numbers), FILTER_CHUNK):
-        chunk = numbers[start : start + FILTER_CHUNK]
-        for article in client.iter_list("/articles", Article, filter=f.any_of("Number", chunk)):
-            found[article.Number] = article.to_payload()
-    return found
+    articles = eaccounting_client(ctx.config).articles_by_numbers(numbers)
+    return {article.Number: article.to_payload() for article in articles}
 
 
 def article_reference(ctx: RunContext) -> ArticleReference:
@@ -124,7 +108,7 @@ def item_filter(ctx: RunContext) -> ItemFilter:
     )
 
 
-def _plan_one(ctx: RunContext, item: SyncItem, reference: ArticleReference) -> None:
+def _plan_one(ctx: RunContext, item: WorkItem, reference: ArticleReference) -> None:
     selected = passes_filter(item.source, item_filter(ctx))
     if not selected and is_sellable(item.source):
         item.skip("not selected by flows.products.filter")
@@ -134,88 +118,63 @@ def _plan_one(ctx: RunContext, item: SyncItem, reference: ArticleReference) -> N
         item.payload = {"Number": item.key, "IsActive": False}
     else:
         item.payload = map_item(ctx, item.source, reference)
-    item.digest = content_hash(item.payload)
 
 
 @task(name="plan-articles", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def plan_articles(ctx: RunContext, records: list[SourceRecord]) -> list[SyncItem]:
-    """Filter and map each item, then decide: unchanged, update, create, or skip."""
+def plan_articles(ctx: RunContext, batch: Batch) -> None:
+    """Filter and map each item, then decide: update, create, or skip."""
     reference = article_reference(ctx)
-    ledger = ledger_for(ctx, ARTICLE)
-    known = ledger.get_many([r.key for r in records])
-    items = [SyncItem(r.key, f"item {r.key}", r.changed_at, r.data) for r in records]
-    for item in items:
+    for item in batch.open():
         try:
             _plan_one(ctx, item, reference)
         except ArticleProblem as exc:
             item.fail(exc.error_class, str(exc))
-            continue
         except MappingError as exc:
             item.fail("config", f"{item.label}: the filter or a field mapping failed: {exc}")
-            continue
-        if item.action != "pending":
-            continue
-        row = known.get(item.key)
-        if row is not None and row.status == LedgerStatus.DONE and row.content_hash == item.digest:
-            item.action, item.outcome, item.target_id = "unchanged", "unchanged", row.target_key
-    pending = [item for item in items if item.action == "pending"]
+    pending = batch.open()
     current = articles_by_number(ctx, [item.key for item in pending])
     for item in pending:
         article = current.get(item.key)
         if article is not None:
-            item.action, item.target_id, item.current = "update", str(article["Id"]), article
+            item.action, item.target_key, item.current = "update", str(article["Id"]), article
         elif item.payload.get("IsActive") is False:
             item.skip("not sellable in Visma.net and not in eAccounting: no article is created")
         else:
             item.action = "create"
-    register_pending(ctx, ledger, items)
-    record_planning_failures(ctx, ledger, items)
-    if not ctx.dry_run:
-        for item in items:
-            row = known.get(item.key)
-            already = row is not None and row.status == LedgerStatus.SKIPPED
-            if item.action == "skip" and not (already and row.message == item.message):
-                ledger.mark_skipped(item.key, item.message or "")
-    return items
 
 
-def _update(ctx: RunContext, ledger: Ledger, item: SyncItem, current: dict[str, Any]) -> None:
+def _update(ctx: RunContext, item: WorkItem) -> str:
     keep = set(ctx.config.flows.products.create_only_fields) | {"Number"}
-    changes = changed_fields(item.payload, current, keep=keep)
+    changes = changed_fields(item.payload, item.current or {}, keep=keep)
     if changes and not ctx.dry_run:
         # Read-modify-write: PUT replaces the whole article; unmapped fields are kept.
-        eaccounting_client(ctx.config).modify_article(str(item.target_id), changes)
-    item.outcome = "updated" if changes else "unchanged"
-    if not ctx.dry_run:
-        ledger.mark_done(item.key, item.target_id, item.digest)
-
-
-def _create(ctx: RunContext, ledger: Ledger, item: SyncItem) -> None:
-    client = eaccounting_client(ctx.config)
-
-    def find() -> str | None:
-        existing = client.find_article_by_number(item.key)
-        item.current = existing.to_payload() if existing is not None else None
-        return str(existing.Id) if existing is not None else None
-
-    create_exactly_once(
-        ctx, ledger, item, noun="item",
-        find=find,
-        create=lambda: str(client.create_article(item.payload).Id),
-        adopt=lambda: _update(ctx, ledger, item, item.current or {}),
-    )  # fmt: skip
+        eaccounting_client(ctx.config).modify_article(str(item.target_key), changes)
+    return "updated" if changes else "unchanged"
 
 
 @task(name="write-articles", cache_policy=NO_CACHE)
-def write_articles(ctx: RunContext, items: list[SyncItem]) -> list[SyncItem]:
+def write_articles(ctx: RunContext, batch: Batch) -> None:
     """Create or update each planned article in eAccounting (no blind retries here)."""
     ledger = ledger_for(ctx, ARTICLE)
-    for item in items:
-        try:
-            if item.action == "update":
-                _update(ctx, ledger, item, item.current or {})
-            elif item.action == "create":
-                _create(ctx, ledger, item)
-        except ApiError as exc:
-            settle_failure(ledger, item, exc, "article")
-    return items
+    client = eaccounting_client(ctx.config)
+    for item in batch.planned():
+        if item.action == "update":
+            write_update(ctx, ledger, item, what="article",
+                         update=lambda item=item: _update(ctx, item),
+                         content_hash=item.source_hash)  # fmt: skip
+            continue
+
+        def find(item: WorkItem = item) -> str | None:
+            existing = client.find_article_by_number(item.key)
+            item.current = existing.to_payload() if existing is not None else None
+            return str(existing.Id) if existing is not None else None
+
+        def adopt(key: str, item: WorkItem = item) -> str:
+            item.target_key = key
+            return _update(ctx, item)
+
+        write_once(
+            ctx, ledger, item, what="article",
+            create=lambda item=item: str(client.create_article(item.payload).Id),
+            find=find, adopt=adopt, content_hash=item.source_hash,
+        )  # fmt: skip

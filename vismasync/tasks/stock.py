@@ -14,21 +14,14 @@ from decimal import Decimal
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.http import ApiError
 from vismasync.connectors.vismanet.models import InventoryItem
-from vismasync.flows.runtime import RunContext
-from vismasync.mappings.hashing import content_hash
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
+from vismasync.engine.summary import RunSummary
+from vismasync.engine.work import Batch, SourceRecord, WorkItem
+from vismasync.engine.write_once import ledger_for, write_update
 from vismasync.mappings.stock import availability_changed_at, same_balance, stock_quantity
-from vismasync.store.models import LedgerStatus
-from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.master_data import (
-    SourceRecord,
-    SyncItem,
-    ledger_for,
-    register_pending,
-    settle_failure,
-)
-from vismasync.tasks.product_sync import articles_by_number
+from vismasync.tasks.products import articles_by_number
 
 STOCK = "stock"
 
@@ -80,25 +73,20 @@ def fetch_stock_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     return [stock_record(i) for i in found if i is not None and i.stock_item]
 
 
+def sku_label(record: SourceRecord) -> str:
+    return f"SKU {record.key}"
+
+
 @task(name="plan-stock", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def plan_stock(ctx: RunContext, records: list[SourceRecord]) -> list[SyncItem]:
+def plan_stock(ctx: RunContext, batch: Batch) -> None:
     """Each SKU's quantity, and whether its article's balance must change."""
     settings = ctx.config.flows.stock
-    ledger = ledger_for(ctx, STOCK)
-    known = ledger.get_many([r.key for r in records])
-    items = []
-    for record in records:
-        item = SyncItem(record.key, f"SKU {record.key}", record.changed_at, record.data)
-        quantity = stock_quantity(record.data, settings.warehouses, settings.quantity)
+    items = batch.open()
+    for item in items:
+        quantity = stock_quantity(item.source, settings.warehouses, settings.quantity)
         item.payload = {"StockBalance": quantity}
-        item.digest = content_hash(item.payload)
-        row = known.get(record.key)
-        if row is not None and row.status == LedgerStatus.DONE and row.content_hash == item.digest:
-            item.action, item.outcome = "unchanged", "unchanged"
-        items.append(item)
-    pending = [item for item in items if item.action == "pending"]
-    articles = articles_by_number(ctx, [item.key for item in pending])
-    for item in pending:
+    articles = articles_by_number(ctx, [item.key for item in items])
+    for item in items:
         article = articles.get(item.key)
         if article is None:
             item.skip(
@@ -106,44 +94,38 @@ def plan_stock(ctx: RunContext, records: list[SourceRecord]) -> list[SyncItem]:
                 "and its stock follows on the next run"
             )
         elif same_balance(article.get("StockBalance"), item.payload["StockBalance"]):
-            item.action, item.outcome, item.target_id = "unchanged", "unchanged", article["Id"]
-            if not ctx.dry_run:
-                ledger.mark_done(item.key, str(article["Id"]), item.digest)
+            item.settle("unchanged", str(article["Id"]))
         else:
-            item.action, item.target_id = "update", str(article["Id"])
-    register_pending(ctx, ledger, items)
-    if not ctx.dry_run:
-        for item in items:
-            if item.action == "skip":
-                ledger.mark_skipped(item.key, item.message or "")
-    return items
+            item.action, item.target_key = "update", str(article["Id"])
+
+
+def _set_balance(ctx: RunContext, item: WorkItem) -> str:
+    if ctx.dry_run:
+        return "updated"
+    wanted: Decimal = item.payload["StockBalance"]
+    article = eaccounting_client(ctx.config).set_article_stock_balance(str(item.target_key), wanted)
+    if not same_balance(article.StockBalance, wanted):
+        # The spec: "When stock module is active, this is read only" -- the PUT succeeds
+        # and the balance stays. One configuration error, not one failure per SKU.
+        raise StockModuleActive()
+    return "updated"
 
 
 @task(name="write-stock", cache_policy=NO_CACHE)
-def write_stock(ctx: RunContext, items: list[SyncItem]) -> list[SyncItem]:
-    """Set each changed article's stock balance.
+def write_stock(ctx: RunContext, batch: Batch) -> None:
+    """Set each changed article's stock balance (absolute values: a repeat is harmless, so no
+    claim is needed).
 
     Raises:
         StockModuleActive: eAccounting kept the old balance (its stock module is on).
     """
     ledger = ledger_for(ctx, STOCK)
-    client = eaccounting_client(ctx.config)
-    for item in items:
-        if item.action != "update":
-            continue
-        if ctx.dry_run:
-            item.outcome = "updated"
-            continue
-        wanted: Decimal = item.payload["StockBalance"]
-        try:
-            article = client.set_article_stock_balance(str(item.target_id), wanted)
-        except ApiError as exc:
-            settle_failure(ledger, item, exc, "the stock balance of")
-            continue
-        if not same_balance(article.StockBalance, wanted):
-            # The spec: "When stock module is active, this is read only" -- the PUT succeeds
-            # and the balance stays. One configuration error, not one failure per SKU.
-            raise StockModuleActive()
-        item.outcome = "updated"
-        ledger.mark_done(item.key, item.target_id, item.digest)
-    return items
+    for item in batch.planned():
+        write_update(ctx, ledger, item, what="the stock balance of",
+                     update=lambda item=item: _set_balance(ctx, item),
+                     content_hash=item.source_hash)  # fmt: skip
+
+
+def note_missing_articles(ctx: RunContext, batch: Batch, summary: RunSummary) -> None:
+    """SKUs waiting for their article, named in the run's notes."""
+    summary.notes.extend(item.message or "" for item in batch if item.outcome == "skipped")

@@ -11,10 +11,10 @@ from datetime import timedelta
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.flows.runtime import RunContext
+from vismasync.engine.clients import vismanet_client
+from vismasync.engine.run import RunContext
 from vismasync.store.database import get_engine
 from vismasync.store.target_index import IndexedRecord, TargetIndex
-from vismasync.tasks.connections import vismanet_client
 
 VISMANET = "vismanet"
 INVENTORY = "inventory"

@@ -1,0 +1,229 @@
+"""The one loop every flow runs: read -> skip unchanged -> steps -> settle -> advance -> report.
+
+1. Retry the failure queue (or only the keys given): re-read those records by key; records
+   that no longer exist at the source leave the queue as skipped.
+2. Read what changed since the watermark minus the overlap window: page by page when the
+   source orders by change time, else the whole changed set, ordered here, in batches.
+3. Drop, right after the read, every record whose change time and content hash match its
+   settled ledger row: the overlap window costs the list calls and nothing else.
+4. Register the rest as pending (they hold the watermark until they settle), run the flow's
+   steps over each batch, settle what the steps left unrecorded, count the outcomes.
+5. Advance the watermark to the newest change read (never past an unsettled row).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect.utilities.annotations import quote
+
+from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
+from vismasync.engine.entity import EntitySpec
+from vismasync.engine.queue import failure_queue, sort_keys
+from vismasync.engine.run import RunContext, sync_run
+from vismasync.engine.summary import RunSummary, publish
+from vismasync.engine.work import Batch, SourceRecord, WorkItem
+from vismasync.engine.write_once import ledger_for
+from vismasync.store.database import get_engine
+from vismasync.store.ledger import Ledger
+from vismasync.store.models import LedgerStatus
+from vismasync.store.watermarks import Watermarks
+
+_SETTLED = (LedgerStatus.DONE, LedgerStatus.SKIPPED)
+_KEEP_STATUS = (LedgerStatus.IN_FLIGHT, LedgerStatus.SKIPPED)
+
+
+def count_items(summary: RunSummary, entity: str, items: list[WorkItem]) -> None:
+    """Per-record outcomes into the run summary (a dry run counts what it would do)."""
+    summary.count(entity, "read", len(items))
+    for item in items:
+        if item.outcome == "failed":
+            summary.fail(entity, item.label, item.error_class or "data", item.message or "")
+        elif item.outcome is not None:
+            summary.count(entity, item.outcome)
+
+
+class SyncEngine:
+    """One run of one flow."""
+
+    def __init__(self, ctx: RunContext, spec: EntitySpec, summary: RunSummary) -> None:
+        self.ctx = ctx
+        self.spec = spec
+        self.summary = summary
+        self.entity = spec.entity(ctx.config)
+        self.settings = getattr(ctx.config.flows, spec.flow)
+        self.ledger: Ledger = ledger_for(ctx, self.entity)
+        self.fingerprint = settings_fingerprint(self.settings)
+        self.seen: set[str] = set()
+        self.newest: datetime | None = None
+
+    # --- the run ---------------------------------------------------------------------------
+    def run(self, *, since: datetime | None, limit: int | None, keys: list[str] | None) -> None:
+        watermarks = Watermarks(get_engine(), self.ctx.integration, self.spec.flow, self.entity)
+        self.summary.watermark_from = watermarks.get()
+        self.budget = limit if limit is not None else float("inf")
+        if self.spec.before_run is not None:
+            self.spec.before_run(quote(self.ctx))
+        if keys is not None:
+            self._retry(sort_keys(self.ctx, self.spec, list(dict.fromkeys(keys))))
+            return
+        self._retry(failure_queue(self.ctx, self.spec))
+        cursor = since or cursor_for(self.summary.watermark_from, self.settings.overlap_minutes)
+        if self.spec.read_page is not None:
+            self._read_pages(cursor)
+        else:
+            self._read_whole(cursor)
+        if self.newest is not None and not self.ctx.dry_run:
+            self.summary.watermark_to = watermarks.advance(self.newest)
+
+    def _retry(self, queued: Any) -> None:
+        for child, keys in queued.children.items():
+            self.summary.merge(child.retry(quote(self.ctx), keys))
+        size = self.settings.batch_size
+        keys = queued.records
+        for start in range(0, len(keys), size):
+            if self.budget <= 0:
+                return
+            chunk = keys[start : start + size]
+            records = self.spec.read_by_keys(quote(self.ctx), chunk)
+            self._leave_gone(chunk, records)
+            self._process(records, from_queue=True)
+
+    def _read_pages(self, cursor: datetime | None) -> None:
+        """Keyset paging: each page starts at the newest change time read so far; records
+        sharing one instant beyond a full page are reached by paging within that instant."""
+        size, page_number = self.settings.batch_size, 1
+        while self.budget > 0:
+            page = self.spec.read_page(quote(self.ctx), cursor, page_number, size)
+            self._process(page.records)
+            if not page.more or page.last_changed_at is None:
+                return
+            if cursor is not None and page.last_changed_at <= cursor:
+                page_number += 1
+            else:
+                cursor, page_number = page.last_changed_at, 1
+
+    def _read_whole(self, cursor: datetime | None) -> None:
+        """Sources that cannot order by change time are read whole and ordered oldest first,
+        so a limit leaves only newer records for later and the watermark stays right."""
+        assert self.spec.read_changed is not None
+        records = self.spec.read_changed(quote(self.ctx), cursor)
+        size = self.settings.batch_size
+        for start in range(0, len(records), size):
+            if self.budget <= 0:
+                return
+            self._process(records[start : start + size])
+
+    def _room(self, n: int) -> int:
+        return int(min(self.budget, n))
+
+    # --- one batch ---------------------------------------------------------------------------
+    def _process(self, records: list[SourceRecord], *, from_queue: bool = False) -> None:
+        records = [r for r in records if r.key not in self.seen]
+        if not records:
+            return
+        items = self._fresh(records, from_queue)
+        if len(items) > self.budget:
+            # Oldest first: what the limit leaves out is newer than everything processed.
+            items = items[: self._room(len(items))]
+            records = [r for r in records if r.changed_at <= items[-1].changed_at] if items else []
+        self.seen.update(r.key for r in records)
+        if records and not from_queue:
+            newest = max(r.changed_at for r in records)
+            self.newest = max(self.newest, newest) if self.newest else newest
+        self.budget -= len(items)
+        if not items:
+            return
+        if not self.ctx.dry_run:
+            self.ledger.record_pending(
+                [(i.key, i.changed_at) for i in items
+                 if i.known is None or i.known.status not in _KEEP_STATUS]
+            )  # fmt: skip
+        batch = Batch(self.entity, items, RunSummary(self.spec.flow, self.ctx.integration,
+                                                     self.ctx.dry_run))  # fmt: skip
+        for step in self.spec.steps:
+            step(quote(self.ctx), quote(batch))
+        self._settle(batch)
+        count_items(self.summary, self.entity, items)
+        self.summary.merge(batch.summary)
+        if self.spec.after_batch is not None:
+            self.spec.after_batch(self.ctx, batch, self.summary)
+
+    def _fresh(self, records: list[SourceRecord], from_queue: bool) -> list[WorkItem]:
+        """Work items for the records that changed since they last settled; the others are
+        counted as read and unchanged and go no further."""
+        known = self.ledger.get_many([r.key for r in records])
+        items, unchanged = [], 0
+        for record in records:
+            digest = source_hash(record.data, self.fingerprint)
+            row = known.get(record.key)
+            if (
+                not from_queue
+                and row is not None
+                and row.status in _SETTLED
+                and row.content_hash == digest
+                and row.source_changed_at == record.changed_at
+            ):
+                unchanged += 1
+                continue
+            items.append(
+                WorkItem(record.key, self.spec.label(record), record.changed_at, record.data,
+                         source_hash=digest, known=row)
+            )  # fmt: skip
+        if unchanged:
+            self.summary.count(self.entity, "read", unchanged)
+            self.summary.count(self.entity, "unchanged", unchanged)
+        return items
+
+    def _settle(self, batch: Batch) -> None:
+        """Record in the ledger every outcome the steps did not record themselves."""
+        for item in batch.open():
+            item.fail("data", f"{item.label}: no step decided what to do with this record")
+        if self.ctx.dry_run:
+            return
+        done = [i for i in batch if not i.recorded and i.outcome in ("created", "updated",
+                                                                      "unchanged")]  # fmt: skip
+        self.ledger.mark_done_many(
+            [(i.key, i.target_key, i.source_hash, i.changed_at) for i in done]
+        )
+        for item in batch:
+            if item.recorded or item.outcome in ("created", "updated", "unchanged"):
+                continue
+            if item.outcome == "failed":
+                self.ledger.mark_failed(
+                    item.key, item.error_class or "data", item.message or "",
+                    source_changed_at=item.changed_at,
+                )  # fmt: skip
+            elif item.outcome == "skipped":
+                self.ledger.mark_skipped(item.key, item.message or "")
+
+    def _leave_gone(self, keys: list[str], records: list[SourceRecord]) -> None:
+        """Queued records that no longer exist at the source leave the queue as skipped."""
+        found = {r.key for r in records}
+        gone = [key for key in keys if key not in found]
+        if not gone or self.ctx.dry_run:
+            return
+        rows = self.ledger.get_many(gone)
+        for key in gone:
+            if key in rows:
+                self.ledger.mark_skipped(key, f"the record no longer exists in {self.spec.source}")
+
+
+def run_sync(
+    spec: EntitySpec,
+    integration: str,
+    *,
+    dry_run: bool = False,
+    since: datetime | None = None,
+    limit: int | None = None,
+    keys: list[str] | None = None,
+) -> dict[str, Any]:
+    """Run one flow for one integration under its lock, publish and return the summary."""
+    with sync_run(integration, spec.flow, dry_run=dry_run) as ctx:
+        summary = RunSummary(flow=spec.flow, integration=integration, dry_run=dry_run)
+        SyncEngine(ctx, spec, summary).run(since=since, limit=limit, keys=keys)
+        if spec.after_run is not None:
+            spec.after_run(ctx, summary)
+        publish(summary)
+        return summary.result()

@@ -1,0 +1,1 @@
+"""The steps of the sales-order flow (eAccounting -> Visma.net)."""

@@ -1,0 +1,205 @@
+"""The per-batch steps of the sales-order flow: enrich, check exists, verify products, commit.
+
+Each step takes the run context and a :class:`~vismasync.engine.work.Batch` and changes its
+items in place. Commit goes through the one exactly-once write path with the document's key
+(``EA<number>``) as the searchable key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
+from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.run import RunContext
+from vismasync.engine.work import Batch, WorkItem
+from vismasync.engine.write_once import ledger_for, write_once
+from vismasync.mappings.data_mapper import MappingError, apply_rules
+from vismasync.mappings.sales_orders import (
+    DocumentContext,
+    MappingProblem,
+    ShippingRule,
+    map_customer_invoice,
+    map_sales_order,
+)
+from vismasync.store.models import LedgerStatus
+from vismasync.tasks.sales_orders.product_index import inventory_index
+from vismasync.tasks.sales_orders.read import source_entity
+
+# eAccounting articles' VAT rates per account coding, read once per process.
+_coding_rates: dict[str, dict[str, str]] = {}
+
+
+def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
+    """The key written into Visma.net: short, stable, and a valid document number."""
+    if "InvoiceNumber" in document and ctx.config.flows.sales_orders.source_document == "invoice":
+        return f"EAI{document['InvoiceNumber']}"
+    return f"EA{document.get('Number') or document['Id']}"
+
+
+def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, str]:
+    """Article number -> VAT percent for the articles on these documents."""
+    client = eaccounting_client(ctx.config)
+    if ctx.integration not in _coding_rates:
+        _coding_rates[ctx.integration] = {
+            coding.Id: format(coding.VatRatePercent.normalize(), "f")
+            for coding in client.list_article_account_codings()
+            if coding.VatRatePercent is not None
+        }
+    codings = _coding_rates[ctx.integration]
+    numbers = sorted(
+        {row["ArticleNumber"] for d in documents for row in d.get("Rows") or []
+         if row.get("ArticleNumber")}
+    )  # fmt: skip
+    return {
+        article.Number: codings[article.CodingId]
+        for article in client.articles_by_numbers(numbers)
+        if article.CodingId in codings
+    }
+
+
+@task(name="enrich", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def enrich(ctx: RunContext, batch: Batch) -> None:
+    """Add what Visma.net needs and eAccounting lacks: customer, country, branch, VAT rates."""
+    settings = ctx.config.flows.sales_orders
+    documents = [item.source for item in batch]
+    ids = sorted({d["CustomerId"] for d in documents if d.get("CustomerId")})
+    client = eaccounting_client(ctx.config)
+    customers = {str(c.Id): c.model_dump(mode="json") for c in client.customers_by_ids(ids)}
+    rates = _vat_rates(ctx, documents)
+    for item in batch:
+        document = item.source
+        customer = customers.get(document.get("CustomerId", ""))
+        country = (
+            document.get("DeliveryCountryCode")
+            or document.get("InvoiceCountryCode")
+            or (customer or {}).get("InvoiceCountryCode")
+        )
+        item.extra.update(
+            ref=target_ref(ctx, document),
+            customer=customer,
+            country=country,
+            branch=settings.branch.for_country(country),
+            vat_rates=rates,
+        )
+
+
+def find_existing(ctx: RunContext, ref: str) -> str | None:
+    """The Visma.net document carrying ``ref``, if any (its number)."""
+    settings = ctx.config.flows.sales_orders
+    client = vismanet_client(ctx.config)
+    if settings.target_document == "customer_invoice":
+        invoice = client.find_customer_invoice_by_external_reference(ref)
+        return invoice.reference_number if invoice else None
+    order = client.find_sales_order(settings.order_type, ref)
+    return order.order_no if order else None
+
+
+@task(name="check-exists", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def check_exists(ctx: RunContext, batch: Batch) -> None:
+    """Settle documents already in Visma.net: by the ledger first, else by one lookup each."""
+    for item in batch.open():
+        row = item.known
+        if row is not None and row.status == LedgerStatus.DONE:
+            item.settle("unchanged", row.target_key)
+        elif row is not None and row.status == LedgerStatus.SKIPPED:
+            # Skipped by hand (or its source was deleted): never sent unless retried by key.
+            item.skip(row.message or "skipped")
+            item.recorded = True
+        elif row is not None and row.status in (LedgerStatus.IN_FLIGHT, LedgerStatus.FAILED):
+            # In flight: the commit looks it up before writing. Failed: no write of it was
+            # ever applied by Visma.net (an unknown outcome stays in flight instead).
+            continue
+        else:
+            found = find_existing(ctx, item.extra["ref"])
+            if found is not None:
+                item.settle("unchanged", found)
+
+
+def _shipping_rule(ctx: RunContext) -> ShippingRule | None:
+    shipping = ctx.config.flows.sales_orders.shipping
+    if shipping is None:
+        return None
+    return ShippingRule(
+        frozenset(shipping.source_articles), shipping.sku, shipping.description, shipping.tax_code
+    )
+
+
+def _map(ctx: RunContext, item: WorkItem) -> tuple[dict[str, Any], list[str]]:
+    settings = ctx.config.flows.sales_orders
+    customer = item.extra.get("customer") or {}
+    terms = customer.get("TermsOfPayment") or {}
+    context = DocumentContext(
+        source_key=item.extra["ref"],
+        customer_number=item.extra.get("customer_number") or "",
+        branch_number=item.extra.get("branch") or settings.branch.default,
+        country_code=item.extra.get("country"),
+        terms_name=terms.get("Name") if isinstance(terms, dict) else None,
+        vat_rates=item.extra.get("vat_rates") or {},
+    )
+    mapper = (
+        map_customer_invoice if settings.target_document == "customer_invoice" else map_sales_order
+    )
+    payload, skus = mapper(item.source, settings, settings.value_maps, context, _shipping_rule(ctx))
+    if settings.field_mappings:
+        source = {**item.source, "Customer": customer}
+        payload = apply_rules(settings.field_mappings, source, payload)
+    return payload, skus
+
+
+@task(name="verify-products", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def verify_products(ctx: RunContext, batch: Batch) -> None:
+    """Map each document and check every SKU against the local index of Visma.net items."""
+    for item in batch.open():
+        try:
+            item.payload, item.extra["skus"] = _map(ctx, item)
+        except (MappingProblem, MappingError) as exc:
+            item.fail("data", f"{item.label} cannot be mapped: {exc}")
+    pending = batch.open()
+    needed = sorted({sku for item in pending for sku in item.extra["skus"]})
+    known = set(inventory_index(ctx.integration).lookup(needed))
+    client = vismanet_client(ctx.config)
+    # The index may trail Visma.net by a few seconds: confirm each miss before failing on it.
+    missing = {sku for sku in needed if sku not in known and client.get_inventory(sku) is None}
+    for item in pending:
+        absent = [sku for sku in item.extra["skus"] if sku in missing]
+        if absent:
+            names = ", ".join(repr(sku) for sku in absent)
+            item.fail(
+                "data",
+                f"{item.label}: article {names} does not exist in Visma.net. Create the item "
+                f"with inventory number {names} in Visma.net; the order is retried on the next "
+                "run.",
+            )
+        else:
+            item.action = "create"
+
+
+def _create(ctx: RunContext, item: WorkItem) -> str:
+    settings = ctx.config.flows.sales_orders
+    client = vismanet_client(ctx.config)
+    if settings.target_document == "customer_invoice":
+        return client.create_customer_invoice(CustomerInvoiceWrite.model_validate(item.payload))
+    order = SalesOrderWrite.model_validate(item.payload)
+    return client.create_sales_order(order, key=item.extra["ref"]).order_number
+
+
+@task(name="commit", cache_policy=NO_CACHE)
+def commit(ctx: RunContext, batch: Batch) -> None:
+    """Create each verified document in Visma.net exactly once (no blind retries here)."""
+    ledger = ledger_for(ctx, source_entity(ctx.config))
+    noun = (
+        "customer invoice"
+        if ctx.config.flows.sales_orders.target_document == "customer_invoice"
+        else "sales order"
+    )
+    for item in batch.planned():
+        write_once(
+            ctx, ledger, item, what=noun,
+            create=lambda item=item: _create(ctx, item),
+            find=lambda item=item: find_existing(ctx, item.extra["ref"]),
+            content_hash=item.source_hash,
+        )  # fmt: skip

@@ -1,7 +1,9 @@
 """HTTP plumbing shared by both connectors: error taxonomy, retry policy, rate limiting.
 
-Each HTTP outcome maps to an action in one table (:data:`STATUS_ERROR_CLASS`), so the two
-connectors classify failures the same way instead of scattering ``if`` chains.
+Each HTTP outcome (a status code or an httpx transport exception) maps to one
+:class:`Resolution` in one table (:data:`STATUS_RESOLUTIONS`, :data:`EXCEPTION_RESOLUTIONS`),
+and one retry loop (:func:`call_with_retries`) acts on it, so the two connectors treat failures
+the same way instead of scattering ``if`` chains.
 """
 
 from __future__ import annotations
@@ -33,34 +35,111 @@ class ErrorClass(StrEnum):
     AUTH = "auth"  # credentials rejected even after a refresh
 
 
-# Status -> class, per DESIGN.md "HTTP behaviour". Anything unlisted: 5xx transient, else data.
-STATUS_ERROR_CLASS: dict[int, ErrorClass] = {
-    400: ErrorClass.DATA,
-    401: ErrorClass.AUTH,
-    403: ErrorClass.CONFIG,
-    404: ErrorClass.DATA,
-    408: ErrorClass.TRANSIENT,
-    409: ErrorClass.DATA,
-    412: ErrorClass.DATA,
-    422: ErrorClass.DATA,
-    429: ErrorClass.RATE_LIMITED,
+class Action(StrEnum):
+    """What the retry loop does about a failure."""
+
+    RETRY = "retry"  # back off (capped exponential, jittered), then try again
+    WAIT_AND_RETRY = "wait_and_retry"  # wait the server-advertised time, then try again
+    REFRESH_AND_RETRY = "refresh_and_retry"  # re-authenticate once, then try again
+    FAIL = "fail"  # repeating the same request cannot help: raise
+
+
+class WriteOutcome(StrEnum):
+    """What a failed write did on the server, which decides whether it may be sent again."""
+
+    NOT_SENT = "not_sent"  # the server did not process it: safe to send again
+    REFUSED = "refused"  # the server processed and rejected it: nothing was applied
+    UNKNOWN = "unknown"  # it may have been applied: look it up before sending again
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The meaning of one HTTP outcome: its class, what to do, and what a write did."""
+
+    error_class: ErrorClass
+    action: Action
+    write_outcome: WriteOutcome
+
+
+_REFUSED_DATA = Resolution(ErrorClass.DATA, Action.FAIL, WriteOutcome.REFUSED)
+_SERVER_FAILED = Resolution(ErrorClass.TRANSIENT, Action.RETRY, WriteOutcome.UNKNOWN)
+_NEVER_LEFT = Resolution(ErrorClass.TRANSIENT, Action.RETRY, WriteOutcome.NOT_SENT)
+_ANSWER_LOST = Resolution(ErrorClass.TRANSIENT, Action.RETRY, WriteOutcome.UNKNOWN)
+
+# The one table of what an HTTP outcome means (DESIGN.md "HTTP behaviour"). Statuses not
+# listed: 5xx as ``_SERVER_FAILED``, anything else 4xx as ``_REFUSED_DATA``.
+STATUS_RESOLUTIONS: dict[int, Resolution] = {
+    400: _REFUSED_DATA,
+    401: Resolution(ErrorClass.AUTH, Action.REFRESH_AND_RETRY, WriteOutcome.REFUSED),
+    403: Resolution(ErrorClass.CONFIG, Action.FAIL, WriteOutcome.REFUSED),
+    404: _REFUSED_DATA,
+    408: Resolution(ErrorClass.TRANSIENT, Action.RETRY, WriteOutcome.UNKNOWN),
+    409: _REFUSED_DATA,
+    412: _REFUSED_DATA,
+    422: _REFUSED_DATA,
+    # The gateway refuses before the ERP sees the request: even a write is safe to resend.
+    429: Resolution(ErrorClass.RATE_LIMITED, Action.WAIT_AND_RETRY, WriteOutcome.NOT_SENT),
+}
+
+# Transport failures, looked up along the exception's class hierarchy (most specific first).
+# Connect-type failures mean the request never left; after a read or protocol failure the
+# server may have processed it. Any other ``httpx.TransportError``: ``_ANSWER_LOST``.
+EXCEPTION_RESOLUTIONS: dict[type[BaseException], Resolution] = {
+    httpx.ConnectError: _NEVER_LEFT,
+    httpx.ConnectTimeout: _NEVER_LEFT,
+    httpx.PoolTimeout: _NEVER_LEFT,
+    httpx.ReadTimeout: _ANSWER_LOST,
+    httpx.WriteTimeout: _ANSWER_LOST,
+    httpx.RemoteProtocolError: _ANSWER_LOST,
+    httpx.ReadError: _ANSWER_LOST,
 }
 
 
-def classify_status(status_code: int) -> ErrorClass:
-    if status_code in STATUS_ERROR_CLASS:
-        return STATUS_ERROR_CLASS[status_code]
-    if status_code >= 500:
-        return ErrorClass.TRANSIENT
-    return ErrorClass.DATA
+def resolve_status(status_code: int) -> Resolution:
+    """The resolution of an HTTP error status (>= 400)."""
+    if status_code in STATUS_RESOLUTIONS:
+        return STATUS_RESOLUTIONS[status_code]
+    return _SERVER_FAILED if status_code >= 500 else _REFUSED_DATA
+
+
+def resolve_exception(exc: BaseException) -> Resolution:
+    """The resolution of a transport failure raised by httpx (or an :class:`ApiError`'s own)."""
+    if isinstance(exc, ApiError):
+        return exc.resolution
+    for cls in type(exc).__mro__:
+        if cls in EXCEPTION_RESOLUTIONS:
+            return EXCEPTION_RESOLUTIONS[cls]
+    return _ANSWER_LOST
+
+
+def after_refresh(resolution: Resolution) -> Resolution:
+    """The resolution of an answer to a request already re-authenticated once: a
+    ``REFRESH_AND_RETRY`` becomes final (``FAIL``)."""
+    if resolution.action is Action.REFRESH_AND_RETRY:
+        return Resolution(resolution.error_class, Action.FAIL, resolution.write_outcome)
+    return resolution
+
+
+# What an error built without a resolution means (after a refresh, a 401 is final).
+_DEFAULT_RESOLUTIONS: dict[ErrorClass, Resolution] = {
+    ErrorClass.TRANSIENT: Resolution(ErrorClass.TRANSIENT, Action.RETRY, WriteOutcome.UNKNOWN),
+    ErrorClass.RATE_LIMITED: Resolution(
+        ErrorClass.RATE_LIMITED, Action.WAIT_AND_RETRY, WriteOutcome.REFUSED
+    ),
+    ErrorClass.DATA: _REFUSED_DATA,
+    ErrorClass.CONFIG: Resolution(ErrorClass.CONFIG, Action.FAIL, WriteOutcome.REFUSED),
+    ErrorClass.AUTH: Resolution(ErrorClass.AUTH, Action.FAIL, WriteOutcome.REFUSED),
+}
 
 
 class ApiError(Exception):
     """A failed call to an external API, with what the API said about it.
 
     ``message`` is the API's own human-readable text; ``code`` and ``error_id`` are the API's
-    error code and correlation id when it sends them. Never carries request headers or bodies,
-    so secrets cannot leak through it.
+    error code and correlation id when it sends them; ``write_outcome`` says whether a failed
+    write was not sent, refused, or may have been applied. Built without a resolution, an error
+    is ``UNKNOWN`` when transient and ``REFUSED`` otherwise. Never carries request headers or
+    bodies, so secrets cannot leak through it.
     """
 
     def __init__(
@@ -75,8 +154,11 @@ class ApiError(Exception):
         method: str | None = None,
         url: str | None = None,
         details: list[dict[str, Any]] | None = None,
+        write_outcome: WriteOutcome | None = None,
+        action: Action | None = None,
     ) -> None:
         super().__init__(message)
+        default = _DEFAULT_RESOLUTIONS[error_class]
         self.message = message
         self.error_class = error_class
         self.status_code = status_code
@@ -86,6 +168,18 @@ class ApiError(Exception):
         self.method = method
         self.url = url
         self.details = details or []
+        # What a write did on the server; decides whether the retry loop may resend it.
+        self.write_outcome = write_outcome or default.write_outcome
+        self.action = action or default.action
+
+    @property
+    def resolution(self) -> Resolution:
+        return Resolution(self.error_class, self.action, self.write_outcome)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when a failed write may have been applied: look it up before sending again."""
+        return self.write_outcome is WriteOutcome.UNKNOWN
 
     def __str__(self) -> str:
         parts = []
@@ -103,7 +197,7 @@ class ApiError(Exception):
 
 
 class TransientError(ApiError):
-    """Timeouts, connection failures, 408 and 5xx: the outcome of a write is unknown."""
+    """Timeouts, connection failures, 408 and 5xx: see ``write_outcome`` for a write's fate."""
 
 
 class RateLimitedError(ApiError):
@@ -159,11 +253,23 @@ def retry_after_seconds(response: httpx.Response, message: str | None = None) ->
     return None
 
 
-def error_for_transport(exc: httpx.TransportError, method: str, url: str) -> TransientError:
-    """A connection-level failure: the request may or may not have reached the server."""
-    return TransientError(
+def error_for(resolution: Resolution, message: str, **details: Any) -> ApiError:
+    """The taxonomy error of a resolution (``details``: the :class:`ApiError` keywords)."""
+    return ERROR_TYPES[resolution.error_class](
+        message,
+        error_class=resolution.error_class,
+        action=resolution.action,
+        write_outcome=resolution.write_outcome,
+        **details,
+    )
+
+
+def error_for_transport(exc: httpx.TransportError, method: str, url: str) -> ApiError:
+    """A connection-level failure, resolved by :func:`resolve_exception`: the request never
+    left (``NOT_SENT``) or may have reached the server (``UNKNOWN``)."""
+    return error_for(
+        resolve_exception(exc),
         f"{type(exc).__name__}: the server did not answer ({exc})",
-        error_class=ErrorClass.TRANSIENT,
         method=method,
         url=url,
     )
@@ -184,9 +290,10 @@ def redact_url(url: httpx.URL | str) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Capped exponential backoff with full jitter, for idempotent requests only.
+    """Capped exponential backoff with full jitter, and how long a 429 may be waited out.
 
-    Writes never go through this: they follow the ledger's exactly-once protocol instead.
+    Reads retry per the resolution table; writes are resent only when they were not sent
+    (see :func:`call_with_retries`), otherwise the ledger's exactly-once protocol decides.
     """
 
     attempts: int = 5
@@ -202,31 +309,64 @@ class RetryPolicy:
         return random.uniform(0, ceiling)
 
 
+class RequestKind(StrEnum):
+    """Whether repeating a request is harmless (a read) or may duplicate an effect (a write)."""
+
+    READ = "read"
+    WRITE = "write"
+
+    @classmethod
+    def of(cls, method: str) -> RequestKind:
+        return cls.READ if method.upper() in {"GET", "HEAD", "OPTIONS"} else cls.WRITE
+
+
+def retry_delay(
+    error: ApiError, policy: RetryPolicy, attempt: int, kind: RequestKind = RequestKind.READ
+) -> float | None:
+    """How long to wait before sending again after ``error`` on try ``attempt`` (1-based),
+    or ``None`` when the error is to be raised.
+
+    Reads follow the resolution's action; writes are sent again only when the server did not
+    process them (``NOT_SENT``: a 429, a connect failure), otherwise the caller's exactly-once
+    protocol decides. ``REFRESH_AND_RETRY`` is the transport's own (one re-authentication):
+    an error reaching this loop with it is final.
+    """
+    if attempt >= policy.attempts:
+        return None
+    if kind is RequestKind.WRITE and error.write_outcome is not WriteOutcome.NOT_SENT:
+        return None
+    if error.action is Action.RETRY:
+        return policy.backoff(attempt)
+    if error.action is Action.WAIT_AND_RETRY:
+        wait = error.retry_after if error.retry_after is not None else policy.backoff(attempt)
+        return wait if wait <= policy.max_rate_limit_wait else None
+    return None
+
+
 def call_with_retries(
     send: Callable[[], T],
     policy: RetryPolicy,
     *,
+    kind: RequestKind = RequestKind.READ,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """Call ``send`` until it succeeds, retrying transient and rate-limited failures.
+    """Call ``send`` until it succeeds or an :class:`ApiError` is final (see :func:`retry_delay`).
 
-    Data, configuration and authentication errors are raised at once: repeating the same
-    request cannot fix them.
+    Transient failures back off, 429s wait the advertised time (up to
+    ``policy.max_rate_limit_wait``), all within ``policy.attempts`` tries; data, configuration
+    and authentication errors are raised at once. A write's error is raised at once unless it
+    was not sent, carrying its ``write_outcome`` (``UNKNOWN`` or ``REFUSED``).
     """
     attempt = 0
     while True:
         attempt += 1
         try:
             return send()
-        except RateLimitedError as exc:
-            wait = exc.retry_after if exc.retry_after is not None else policy.backoff(attempt)
-            if attempt >= policy.attempts or wait > policy.max_rate_limit_wait:
+        except ApiError as exc:
+            delay = retry_delay(exc, policy, attempt, kind)
+            if delay is None:
                 raise
-            sleep(wait)
-        except TransientError:
-            if attempt >= policy.attempts:
-                raise
-            sleep(policy.backoff(attempt))
+            sleep(delay)
 
 
 @dataclass

@@ -45,3 +45,16 @@ def test_combinations() -> None:
 def test_property_names_must_be_identifiers(name: str) -> None:
     with pytest.raises(ValueError):
         f.eq(name, "x")
+
+
+def test_chunks_of_values_and_of_filters() -> None:
+    values = [f"k{i}" for i in range(60)]
+    assert [len(c) for c in f.chunked(values)] == [25, 25, 10]
+    assert [x for c in f.chunked(values) for x in c] == values
+    assert f.chunked([], 25) == [] and f.chunked((1, 2, 3), 2) == [[1, 2], [3]]
+    filters = f.any_of_chunks("Id", values)
+    assert len(filters) == 3 and str(filters[2]).count(" or ") == 9
+    assert str(f.any_of_chunks("Number", ["a", "b"], size=1)[1]) == "Number eq 'b'"
+    assert f.any_of_chunks("Id", []) == []
+    with pytest.raises(ValueError):
+        f.chunked(values, 0)

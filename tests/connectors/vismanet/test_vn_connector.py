@@ -127,6 +127,26 @@ def test_invoice_and_journal(client: VismaNetClient) -> None:
     assert client.get_journal_transaction(batch_number).debit_total == Decimal("9.5")
 
 
+def test_customer_invoices_are_read_raw_over_every_page(
+    client: VismaNetClient, recorder: Recorder
+) -> None:
+    before = list(client.iter_customer_invoices())
+    for i in range(8):
+        client.create_customer_invoice(
+            CustomerInvoiceWrite(
+                customer_number="10001", external_reference=f"EA-RAW-{i}",
+                invoice_lines=[InvoiceLineWrite(inventory_number="SKU-0003",
+                                                quantity=Decimal(1))],
+            )
+        )  # fmt: skip
+    recorder.requests.clear()
+    invoices = list(client.iter_customer_invoices())
+    assert len(invoices) == len(before) + 8 and all(isinstance(i, dict) for i in invoices)
+    assert {f"EA-RAW-{i}" for i in range(8)} <= {i.get("externalReference") for i in invoices}
+    pages = [r for r in recorder.requests if r.url.path.endswith("/v1/customerinvoice")]
+    assert len(pages) == -(-len(invoices) // 7)  # every page of 7
+
+
 def test_reference_data_and_stock(client: VismaNetClient) -> None:
     assert {b.number for b in client.list_branches()} == {"1", "2", "3"}
     assert {w.warehouse_id for w in client.list_warehouses()} == {"MAIN", "NORTH"}

@@ -19,11 +19,14 @@ from pydantic import SecretStr
 
 from vismasync.connectors.http import (
     DEFAULT_TIMEOUT,
+    Action,
+    ApiError,
     AuthError,
     ErrorClass,
-    TransientError,
-    classify_status,
+    error_for,
     error_for_transport,
+    resolve_status,
+    retry_after_seconds,
 )
 
 DEFAULT_SCOPES = ("ea:api", "offline_access", "ea:sales", "ea:accounting")
@@ -182,16 +185,19 @@ class EAccountingOAuth:
         )
 
 
-def _token_error(response: httpx.Response, grant_type: str, url: str) -> AuthError | TransientError:
+def _token_error(response: httpx.Response, grant_type: str, url: str) -> ApiError:
     try:
         error = response.json().get("error", "unknown_error")
     except ValueError:
         error = response.reason_phrase
-    if classify_status(response.status_code) == ErrorClass.TRANSIENT:
-        return TransientError(
+    resolution = resolve_status(response.status_code)
+    if resolution.action in (Action.RETRY, Action.WAIT_AND_RETRY):
+        # The server failed or throttled: not a verdict on the credentials.
+        return error_for(
+            resolution,
             f"token endpoint failed ({error})",
-            error_class=ErrorClass.TRANSIENT,
             status_code=response.status_code,
+            retry_after=retry_after_seconds(response),
             method="POST",
             url=url,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -37,6 +37,14 @@ from vismasync.connectors.http import DEFAULT_TIMEOUT, RetryPolicy, SlidingWindo
 
 M = TypeVar("M", bound=EAModel)
 Payload = dict[str, Any] | EAModel
+
+# CustomerInvoiceApi.PaymentStatus "Paid" (1 Unpaid, 2 Overdue).
+PAID_STATUS = 0
+# OrderApi.Status by name.
+ORDER_STATUS_CODES = {"Draft": 1, "Ongoing": 2, "Shipped": 3, "Invoiced": 4}
+# Change time, then Id to break ties between documents changed in the same instant, so pages
+# stay stable.
+_BY_CHANGE = "ModifiedUtc,Id"
 
 
 def _payload(value: Payload) -> dict[str, Any]:
@@ -121,6 +129,25 @@ class EAccountingClient:
         for item in self.transport.iter_data(path, query, self.page_size):
             yield model.model_validate(item)
 
+    def _data(self, path: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """The ``Data`` items of one page of a list endpoint."""
+        return list(self.transport.request("GET", path, params=query)["Data"])
+
+    def _by_keys(
+        self, path: str, name: str, keys: Sequence[Any], also: f.Filter | None = None
+    ) -> list[dict[str, Any]]:
+        """Items whose ``name`` is one of ``keys`` (and match ``also``), one list call per
+        chunk of keys (:func:`filters.chunked`) with a page as large as the chunk."""
+        found: list[dict[str, Any]] = []
+        for chunk in f.chunked(keys):
+            query = {"$filter": str(f.all_of(f.any_of(name, chunk), also))}
+            found.extend(self.transport.iter_data(path, query, page_size=len(chunk)))
+        return found
+
+    def _all_json(self, path: str, filter: f.Filter | None = None) -> list[dict[str, Any]]:
+        query = {"$filter": str(filter)} if filter is not None else {}
+        return list(self.transport.iter_data(path, query, self.page_size))
+
     def _get(self, path: str, model: type[M]) -> M:
         return model.model_validate(self.transport.request("GET", path))
 
@@ -140,6 +167,22 @@ class EAccountingClient:
     def get_customer(self, customer_id: str) -> Customer:
         return self._get(f"/customers/{customer_id}", Customer)
 
+    def get_customer_json(self, customer_id: str) -> dict[str, Any]:
+        """One customer exactly as the API returns it, for a read-modify-write that keeps
+        every property (also those :class:`Customer` does not name)."""
+        return dict(self.transport.request("GET", f"/customers/{customer_id}"))
+
+    def customers_by_ids(self, ids: Sequence[str]) -> list[Customer]:
+        """The customers with these ids (absent ones are left out), 25 ids per request."""
+        found: list[Customer] = []
+        for id_filter in f.any_of_chunks("Id", ids):
+            found.extend(self.iter_list("/customers", Customer, filter=id_filter))
+        return found
+
+    def all_customers_json(self) -> list[dict[str, Any]]:
+        """Every customer (all pages) exactly as the API returns them, for reconciliation."""
+        return self._all_json("/customers")
+
     def find_customers_by_email(self, email: str) -> list[Customer]:
         """Customers whose ``EmailAddress`` is exactly ``email`` (safely escaped)."""
         return list(self.iter_list("/customers", Customer, filter=f.eq("EmailAddress", email)))
@@ -153,7 +196,7 @@ class EAccountingClient:
 
     def modify_customer(self, customer_id: str, changes: dict[str, Any]) -> Customer:
         """Read the customer, apply ``changes``, write the whole object back."""
-        current = self.transport.request("GET", f"/customers/{customer_id}")
+        current = self.get_customer_json(customer_id)
         return self.update_customer(customer_id, {**current, **changes})
 
     # --- articles ----------------------------------------------------------------------------
@@ -171,6 +214,13 @@ class EAccountingClient:
     def find_article_by_number(self, number: str) -> Article | None:
         found = list(self.iter_list("/articles", Article, filter=f.eq("Number", number)))
         return found[0] if found else None
+
+    def articles_by_numbers(self, numbers: Sequence[str]) -> list[Article]:
+        """The articles with these numbers (absent ones are left out), 25 per request."""
+        found: list[Article] = []
+        for number_filter in f.any_of_chunks("Number", numbers):
+            found.extend(self.iter_list("/articles", Article, filter=number_filter))
+        return found
 
     def create_article(self, article: Payload) -> Article:
         return self._write("POST", "/articles", article, Article)
@@ -202,6 +252,39 @@ class EAccountingClient:
     def get_order(self, order_id: str) -> Order:
         return self._get(f"/orders/{order_id}", Order)
 
+    def get_order_json(self, order_id: str) -> dict[str, Any]:
+        """One order exactly as the API returns it."""
+        return dict(self.transport.request("GET", f"/orders/{order_id}"))
+
+    def orders_page(
+        self,
+        *,
+        changed_since: datetime | None,
+        statuses: Sequence[int],
+        page: int,
+        page_size: int,
+    ) -> list[dict[str, Any]]:
+        """One page (1-based) of orders modified at or after ``changed_since`` (all when None)
+        whose ``Status`` is one of ``statuses`` (see :data:`ORDER_STATUS_CODES`; at least
+        one), oldest change first with ``Id`` breaking ties, as the API's ``Data`` items."""
+        since = f.ge("ModifiedUtc", changed_since) if changed_since else None
+        query = {
+            "$page": page,
+            "$pagesize": page_size,
+            "$orderby": _BY_CHANGE,
+            "$filter": str(f.all_of(since, f.any_of("Status", statuses))),
+        }
+        return self._data("/orders", query)
+
+    def orders_by_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The orders with these ids as the API's ``Data`` items (deleted ones are left
+        out), 25 ids per request."""
+        return self._by_keys("/orders", "Id", ids)
+
+    def all_orders(self) -> list[dict[str, Any]]:
+        """Every order (all pages) as the API's ``Data`` items, for reconciliation."""
+        return self._all_json("/orders")
+
     def iter_customer_invoices(
         self, modified_since: datetime | None = None, payment_statuses: list[int] | None = None
     ) -> Iterator[CustomerInvoice]:
@@ -218,6 +301,36 @@ class EAccountingClient:
 
     def get_customer_invoice(self, invoice_id: str) -> CustomerInvoice:
         return self._get(f"/customerinvoices/{invoice_id}", CustomerInvoice)
+
+    def customer_invoices_page(
+        self, *, changed_since: datetime | None, paid_only: bool, page: int, page_size: int
+    ) -> list[dict[str, Any]]:
+        """One page (1-based) of customer invoices modified at or after ``changed_since``
+        (the API's ``modifiedSinceUtc``; all when None), only paid ones when ``paid_only``,
+        oldest change first with ``Id`` breaking ties, as the API's ``Data`` items."""
+        query: dict[str, Any] = {"$page": page, "$pagesize": page_size, "$orderby": _BY_CHANGE}
+        if changed_since is not None:
+            query["modifiedSinceUtc"] = f.literal(changed_since.astimezone(UTC))
+        if paid_only:
+            query["$filter"] = str(f.eq("PaymentStatus", PAID_STATUS))
+        return self._data("/customerinvoices", query)
+
+    def customer_invoices_by_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The customer invoices with these ids as the API's ``Data`` items (deleted ones are
+        left out), 25 ids per request."""
+        return self._by_keys("/customerinvoices", "Id", ids)
+
+    def paid_invoices_of_orders(self, order_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The paid customer invoices created from these orders (``CreatedFromOrderId``), as
+        the API's ``Data`` items, 25 order ids per request."""
+        paid = f.eq("PaymentStatus", PAID_STATUS)
+        return self._by_keys("/customerinvoices", "CreatedFromOrderId", order_ids, paid)
+
+    def all_customer_invoices(self, *, paid_only: bool = False) -> list[dict[str, Any]]:
+        """Every customer invoice (all pages; only paid ones when ``paid_only``) as the API's
+        ``Data`` items, for reconciliation."""
+        paid = f.eq("PaymentStatus", PAID_STATUS) if paid_only else None
+        return self._all_json("/customerinvoices", paid)
 
     # --- reference data ----------------------------------------------------------------------
     def list_units(self) -> list[Unit]:

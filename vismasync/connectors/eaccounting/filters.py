@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Keys per chunked ``$filter``: "Id eq <uuid> or ..." of 25 keys keeps URLs well inside
+# common limits.
+CHUNK_SIZE = 25
 
 _PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -108,7 +115,7 @@ def endswith(name: str, value: str) -> Filter:
     return Filter(f"endswith({_property(name)}, {literal(value)})")
 
 
-def any_of(name: str, values: list[Any]) -> Filter:
+def any_of(name: str, values: Sequence[Any]) -> Filter:
     """``name`` equals one of ``values`` (an ``or`` of ``eq``)."""
     if not values:
         raise ValueError("any_of needs at least one value")
@@ -127,3 +134,16 @@ def all_of(*filters: Filter | None) -> Filter | None:
     for item in present[1:]:
         result = result & item
     return result
+
+
+def chunked(values: Sequence[T], size: int = CHUNK_SIZE) -> list[list[T]]:
+    """``values`` in consecutive chunks of at most ``size`` (none for no values)."""
+    if size < 1:
+        raise ValueError("the chunk size must be at least 1")
+    return [list(values[start : start + size]) for start in range(0, len(values), size)]
+
+
+def any_of_chunks(name: str, values: Sequence[Any], size: int = CHUNK_SIZE) -> list[Filter]:
+    """One :func:`any_of` filter per chunk of ``values`` (see :func:`chunked`): 25 keys per
+    ``$filter`` keeps URLs well inside common limits."""
+    return [any_of(name, chunk) for chunk in chunked(values, size)]

@@ -15,11 +15,13 @@ import httpx
 from vismasync.connectors.eaccounting.auth import TokenManager
 from vismasync.connectors.eaccounting.errors import error_from_response
 from vismasync.connectors.http import (
-    AuthError,
+    Action,
+    RequestKind,
     RetryPolicy,
     SlidingWindowLimiter,
     call_with_retries,
     error_for_transport,
+    resolve_status,
 )
 
 # eAccounting: 600 requests per minute per client and endpoint (Visma's API documentation).
@@ -31,6 +33,14 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 def endpoint_key(path: str) -> str:
     """The limiter key of a path: ids replaced, lower case (``/v2/customers/{id}``)."""
     return _GUID.sub("{id}", path.split("?")[0]).lower()
+
+
+def _refresh_and_retry(response: httpx.Response) -> bool:
+    """Whether the table says to re-authenticate and send again (a 401)."""
+    return (
+        response.status_code >= 400
+        and resolve_status(response.status_code).action is Action.REFRESH_AND_RETRY
+    )
 
 
 def _encode(value: Any) -> Any:
@@ -45,9 +55,11 @@ def _encode(value: Any) -> Any:
 class Transport:
     """Sends requests under a valid bearer token.
 
-    GETs retry transient failures and 429s per the :class:`RetryPolicy`; writes are sent once
-    (the flows decide what a lost write means). A 401 triggers one token rotation and one
-    retry; a second 401 is an :class:`AuthError`.
+    Every request goes through the shared :func:`call_with_retries`: GETs retry transient
+    failures and 429s per the :class:`RetryPolicy`; writes are sent again only when the
+    resolution table says they were not sent (a 429, a connect failure), otherwise they raise
+    with their ``write_outcome`` and the flows decide. A 401 triggers one token rotation and
+    one retry; a second 401 is an :class:`AuthError`.
     """
 
     def __init__(
@@ -79,9 +91,9 @@ class Transport:
         def once() -> Any:
             return self._send_authorized(method, path, params, body)
 
-        if method == "GET":
-            return call_with_retries(once, self.retry_policy, sleep=self.sleep)
-        return once()
+        return call_with_retries(
+            once, self.retry_policy, kind=RequestKind.of(method), sleep=self.sleep
+        )
 
     def iter_data(
         self, path: str, params: dict[str, Any] | None = None, page_size: int = 500
@@ -102,20 +114,11 @@ class Transport:
     ) -> Any:
         stored = self.tokens.current()
         response = self._send(method, path, params, body, stored.tokens.access_token)
-        if response.status_code == 401:
+        if _refresh_and_retry(response):
             stored = self.tokens.after_unauthorized(stored.version)
             response = self._send(method, path, params, body, stored.tokens.access_token)
-            if response.status_code == 401:
-                error = error_from_response(response, method)
-                raise AuthError(
-                    f"{error.message} (after a token refresh)",
-                    error_class=error.error_class,
-                    status_code=401,
-                    code=error.code,
-                    error_id=error.error_id,
-                    method=method,
-                    url=error.url,
-                )
+            if _refresh_and_retry(response):
+                raise error_from_response(response, method, refreshed=True)
         if response.status_code >= 400:
             raise error_from_response(response, method)
         if not response.content:

@@ -9,15 +9,16 @@ from collections.abc import Callable
 import httpx
 
 from vismasync.connectors.http import (
+    Action,
     AuthError,
     ConfigError,
     ErrorClass,
-    RateLimitedError,
+    RequestKind,
     RetryPolicy,
-    TransientError,
     call_with_retries,
-    classify_status,
+    error_for,
     error_for_transport,
+    resolve_status,
     retry_after_seconds,
 )
 
@@ -75,8 +76,9 @@ class ClientCredentialsAuth:
     def token(self) -> str:
         with self._lock:
             if self._token is None or self._clock() >= self._renew_at:
+                # A client-credentials grant spends nothing: repeating it is a read.
                 self._token, lifetime = call_with_retries(
-                    self._fetch, self._policy, sleep=self._sleep
+                    self._fetch, self._policy, kind=RequestKind.READ, sleep=self._sleep
                 )
                 margin = min(RENEW_BEFORE, lifetime / 2)
                 self._renew_at = self._clock() + lifetime - margin
@@ -110,13 +112,11 @@ class ClientCredentialsAuth:
         message = str(body.get("error_description") or error or response.reason_phrase)
         kwargs = {"status_code": response.status_code, "code": error or None,
                   "method": "POST", "url": self.token_url}  # fmt: skip
-        if response.status_code == 429:
+        resolution = resolve_status(response.status_code)
+        if resolution.action in (Action.RETRY, Action.WAIT_AND_RETRY):
+            # The server failed or throttled: not a verdict on the credentials.
             wait = retry_after_seconds(response, message)
-            raise RateLimitedError(
-                message, error_class=ErrorClass.RATE_LIMITED, retry_after=wait, **kwargs
-            )
-        if classify_status(response.status_code) == ErrorClass.TRANSIENT:
-            raise TransientError(message, error_class=ErrorClass.TRANSIENT, **kwargs)
+            raise error_for(resolution, message, retry_after=wait, **kwargs)
         if error in CONFIG_OAUTH_ERRORS:
             raise ConfigError(f"token request refused: {message}", error_class=ErrorClass.CONFIG,
                               **kwargs)  # fmt: skip

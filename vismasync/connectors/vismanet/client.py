@@ -226,6 +226,11 @@ class VismaNetClient:
     def create_customer_invoice(self, invoice: CustomerInvoiceWrite) -> str:
         return self.http.create("/v2/customerinvoice", invoice.payload())
 
+    def iter_customer_invoices(self) -> Iterator[dict[str, Any]]:
+        """Every customer invoice (GET /v1/customerinvoice, all pages) as the API's raw
+        objects, for reconciliation."""
+        yield from self.http.pages("/v1/customerinvoice")
+
     def find_customer_invoice_by_external_reference(self, reference: str) -> CustomerInvoice | None:
         """The invoice whose ``externalReference`` equals ``reference`` (one request), or None."""
         found = self._all(

@@ -1,9 +1,10 @@
 """Requests to the Visma.net API: token, budget, error taxonomy, retries, paging, Location.
 
-Every call goes through :meth:`VismaNetHttp.send`; GETs are retried per the
-:class:`RetryPolicy`, writes are not (the flows' ledger does lookup-before-retry), with one
-exception: a 429 means the gateway refused the request before it reached the ERP, so a write
-is sent again after the advertised wait.
+Every call goes through :meth:`VismaNetHttp.send` inside the shared
+:func:`~vismasync.connectors.http.call_with_retries`: GETs are retried per the
+:class:`RetryPolicy`; writes are sent again only when the resolution table says they were not
+sent (a 429: the gateway refused the request before it reached the ERP; a connect failure),
+otherwise they raise with their ``write_outcome`` and the flows' ledger does lookup-before-retry.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from vismasync.connectors.http import (
-    ERROR_TYPES,
+    Action,
     ApiError,
     BudgetLimiter,
-    RateLimitedError,
+    ErrorClass,
+    RequestKind,
     RetryPolicy,
+    TransientError,
+    WriteOutcome,
+    after_refresh,
     call_with_retries,
-    classify_status,
+    error_for,
     error_for_transport,
     redact_url,
+    resolve_status,
     retry_after_seconds,
 )
 from vismasync.connectors.vismanet.auth import ClientCredentialsAuth
@@ -35,8 +41,12 @@ from vismasync.connectors.vismanet.wrappers import wrap
 _VISMA_ID = re.compile(r"VismaId:\s*([0-9a-fA-F-]{36})")
 
 
-def error_from_response(response: httpx.Response, method: str) -> ApiError:
-    """The taxonomy error for a failed response, carrying the API's own message and ids.
+def error_from_response(
+    response: httpx.Response, method: str, *, refreshed: bool = False
+) -> ApiError:
+    """The taxonomy error for a failed response, carrying the API's own message and ids;
+    class, action and write outcome come from the resolution table (``refreshed``: the answer
+    to a request already re-authenticated once, which is final).
 
     Understands the ``{"message": "VismaId: ..."}`` envelope, the IPPException envelope and the
     gateway's ``{"statusCode", "message"}``; plain-text or empty bodies keep their status text.
@@ -56,10 +66,12 @@ def error_from_response(response: httpx.Response, method: str) -> ApiError:
     match = _VISMA_ID.search(str(message))
     if match:
         error_id = match.group(1)
-    error_class = classify_status(response.status_code)
-    return ERROR_TYPES[error_class](
+    resolution = resolve_status(response.status_code)
+    if refreshed:
+        resolution = after_refresh(resolution)
+    return error_for(
+        resolution,
         str(message),
-        error_class=error_class,
         status_code=response.status_code,
         code=code,
         error_id=error_id,
@@ -73,10 +85,12 @@ def key_from_location(response: httpx.Response) -> str:
     """The new resource's key: the last path segment of the ``Location`` header."""
     location = response.headers.get("Location")
     if not location:
-        raise ApiError(
+        # The create was applied, but which key it got is unknown: look it up.
+        raise TransientError(
             "the API answered a create without a Location header",
-            error_class=classify_status(500),
+            error_class=ErrorClass.TRANSIENT,
             status_code=response.status_code,
+            write_outcome=WriteOutcome.UNKNOWN,
         )
     return unquote(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1])
 
@@ -116,9 +130,12 @@ class VismaNetHttp:
     def send(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
     ) -> httpx.Response:
-        """One request (plus one re-authentication after a 401); errors raise ApiError."""
+        """One request (plus one re-authentication after a 401); errors raise ApiError.
+
+        Retries are the caller's (:meth:`get`, :meth:`write`): this sends once."""
         url = f"{self.base}{path}"
-        for attempt in (1, 2):
+        refreshed = False
+        while True:
             self.limiter.acquire()
             headers = {"Authorization": f"Bearer {self.auth.token()}", "Accept": "application/json"}
             try:
@@ -126,19 +143,28 @@ class VismaNetHttp:
             except httpx.TransportError as exc:
                 raise error_for_transport(exc, method, redact_url(url)) from exc
             self.limiter.update(response)
-            if response.status_code == 401 and attempt == 1:
+            if response.status_code < 400:
+                return response
+            action = resolve_status(response.status_code).action
+            if action is Action.REFRESH_AND_RETRY and not refreshed:
                 self.auth.invalidate()  # expired or revoked token: get a new one, try once more
+                refreshed = True
                 continue
-            if response.status_code >= 400:
-                raise error_from_response(response, method)
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+            raise error_from_response(response, method, refreshed=refreshed)
+
+    def _call(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> httpx.Response:
+        """:meth:`send` inside the shared retry loop, as the method's kind allows."""
+        return call_with_retries(
+            lambda: self.send(method, path, params=params, json=json),
+            self.policy,
+            kind=RequestKind.of(method),
+            sleep=self.sleep,
+        )
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = call_with_retries(
-            lambda: self.send("GET", path, params=params), self.policy, sleep=self.sleep
-        )
-        return response.json()
+        return self._call("GET", path, params=params).json()
 
     def get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
         """The JSON of a single resource, or None when the API answers 404."""
@@ -151,17 +177,7 @@ class VismaNetHttp:
 
     def write(self, method: str, path: str, payload: dict[str, Any]) -> httpx.Response:
         """POST/PUT a plain write DTO, wrapped here (and only here) in ``{"value": ...}``."""
-        body = wrap(payload)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self.send(method, path, json=body)
-            except RateLimitedError as exc:
-                wait = exc.retry_after if exc.retry_after is not None else 1.0
-                if attempt >= self.policy.attempts or wait > self.policy.max_rate_limit_wait:
-                    raise
-                self.sleep(wait)
+        return self._call(method, path, json=wrap(payload))
 
     def create(self, path: str, payload: dict[str, Any]) -> str:
         """POST and return the new key from ``Location``."""

@@ -10,8 +10,8 @@ from prefect import flow, tags
 from vismasync.config.loader import ConfigError, parse_config
 from vismasync.deployments.alerts import setup_alerts
 from vismasync.engine.run import integration_tag
-from vismasync.flows.sales_orders import sync_sales_orders
 from vismasync.engine.summary import RunSummary, publish
+from vismasync.flows.sales_orders import sync_sales_orders
 
 CONFIG = """
 name: {name}

@@ -22,8 +22,8 @@ from vismasync.emulators.eaccounting.seed import demo_seed
 from vismasync.emulators.eaccounting.server import create_app as create_eaccounting_app
 from vismasync.emulators.vismanet.api import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
-from vismasync.store.database import reset_engine
 from vismasync.engine.clients import close_all
+from vismasync.store.database import reset_engine
 
 runner = CliRunner(env={"COLUMNS": "250"})
 EA_SECRET, VN_SECRET = "vismasync-demo-secret", "demo-secret"

@@ -18,9 +18,9 @@ from vismasync.emulators.eaccounting.seed import demo_seed
 from vismasync.emulators.eaccounting.server import create_app as create_eaccounting_app
 from vismasync.emulators.vismanet.api import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
-from vismasync.store.database import reset_engine
-from vismasync.tasks import sales_orders as sales_order_tasks
 from vismasync.engine.clients import authorize_auto_approving_eaccounting, close_all
+from vismasync.store.database import reset_engine
+from vismasync.tasks.sales_orders import steps as sales_order_tasks
 
 
 @dataclass

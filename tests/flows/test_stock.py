@@ -11,7 +11,7 @@ from vismasync.flows.products import sync_products
 from vismasync.flows.stock import sync_stock
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import list_entries
-from vismasync.tasks.stock_sync import StockModuleActive
+from vismasync.tasks.stock import StockModuleActive
 
 WAREHOUSES = ("MAIN", "NORTH")  # the demo integration's flows.stock.warehouses
 

@@ -14,7 +14,6 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting import filters as f
 from vismasync.connectors.eaccounting.client import ORDER_STATUS_CODES
 from vismasync.connectors.eaccounting.client import PAID_STATUS as PAID
 from vismasync.engine.change import next_cursor
@@ -45,11 +44,6 @@ def read_ledger(ctx: RunContext) -> tuple[list[LedgerEntry], dict[str, str], dat
     }
     overlap = ctx.config.flows.sales_orders.overlap_minutes
     return documents, customers, next_cursor(ctx.integration, ctx.flow, entity, overlap)
-
-
-def _list(ctx: RunContext, path: str, params: dict[str, Any] | None = None) -> list[dict]:
-    client = eaccounting_client(ctx.config)
-    return list(client.transport.iter_data(path, params or {}, client.page_size))
 
 
 def _lines(ctx: RunContext, document: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -85,24 +79,25 @@ def read_source_documents(ctx: RunContext, customers: dict[str, str]) -> list[So
     is_invoice = settings.source_document == "invoice"
     paid_only = "Paid" in settings.statuses and "Invoiced" not in settings.statuses
     changed: dict[str, Any] = {}  # document id -> the change time the flow reads it by
+    client = eaccounting_client(ctx.config)
     if is_invoice:
-        documents = _list(ctx, "/customerinvoices")
+        documents = client.all_customer_invoices()
         eligible = {d["Id"] for d in documents if not paid_only or d.get("PaymentStatus") == PAID}
     elif "Paid" in settings.statuses:
         # Orders are sent once their invoice is paid, read through that invoice.
-        documents = _list(ctx, "/orders")
-        paid = _list(ctx, "/customerinvoices", {"$filter": str(f.eq("PaymentStatus", PAID))})
+        documents = client.all_orders()
+        paid = client.all_customer_invoices(paid_only=True)
         changed = {
             i["CreatedFromOrderId"]: i["ModifiedUtc"] for i in paid if i.get("CreatedFromOrderId")
         }
         eligible = set(changed)
     else:
-        documents = _list(ctx, "/orders")
+        documents = client.all_orders()
         codes = {ORDER_STATUS_CODES[s] for s in settings.statuses}
         eligible = {d["Id"] for d in documents if d.get("Status") in codes}
     ea_customers: dict[str, dict] = {}
     if settings.default_debtor is not None and settings.default_debtor.mode == "fallback":
-        ea_customers = {c["Id"]: c for c in _list(ctx, "/customers")}
+        ea_customers = {c["Id"]: c for c in client.all_customers_json()}
     result = []
     for document in documents:
         number = document.get("InvoiceNumber") if is_invoice else document.get("Number")
@@ -131,7 +126,7 @@ def read_target_documents(ctx: RunContext) -> list[TargetDocument]:
     client = vismanet_client(ctx.config)
     found = []
     if settings.target_document == "customer_invoice":
-        for invoice in client.http.pages("/v1/customerinvoice"):
+        for invoice in client.iter_customer_invoices():
             key = invoice.get("externalReference") or ""
             if not key.startswith(KEY_PREFIX):
                 continue

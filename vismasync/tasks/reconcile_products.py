@@ -21,7 +21,6 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting.models import Article
 from vismasync.engine.change import next_cursor, settings_fingerprint, source_hash
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
@@ -80,7 +79,7 @@ def read_items(ctx: RunContext) -> list[SourceRecord]:
 def read_articles(ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
     """Every eAccounting article, grouped by number (more than one: a duplicate)."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for article in eaccounting_client(ctx.config).iter_list("/articles", Article):
+    for article in eaccounting_client(ctx.config).iter_articles():
         found[article.Number].append(article.to_payload())
     return found
 

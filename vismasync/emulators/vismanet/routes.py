@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from vismasync.emulators.vismanet.api import (
+from vismasync.emulators.vismanet.errors import OAuthError, VismaNetError
+from vismasync.emulators.vismanet.http_io import (
     backend_of,
     created,
     item_response,
@@ -23,7 +24,6 @@ from vismasync.emulators.vismanet.api import (
     params_of,
     write_body,
 )
-from vismasync.emulators.vismanet.errors import OAuthError, VismaNetError
 from vismasync.emulators.vismanet.query import page_of, paginate
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.emulators.vismanet.wire import render

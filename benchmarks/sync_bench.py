@@ -57,7 +57,7 @@ def main() -> None:
     from vismasync.emulators.eaccounting.backend import EAccountingBackend
     from vismasync.emulators.eaccounting.seed import demo_seed
     from vismasync.emulators.eaccounting.server import create_app as ea_app
-    from vismasync.emulators.vismanet.api import create_app as vn_app
+    from vismasync.emulators.vismanet.server import create_app as vn_app
     from vismasync.emulators.vismanet.service import VismaNetService
     from vismasync.flows.customers import sync_customers
     from vismasync.flows.products import sync_products

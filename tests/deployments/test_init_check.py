@@ -20,7 +20,7 @@ from vismasync.emulators.common import ThreadedServer
 from vismasync.emulators.eaccounting.backend import EAccountingBackend
 from vismasync.emulators.eaccounting.seed import demo_seed
 from vismasync.emulators.eaccounting.server import create_app as create_eaccounting_app
-from vismasync.emulators.vismanet.api import create_app as create_vismanet_app
+from vismasync.emulators.vismanet.server import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.engine.clients import close_all
 from vismasync.store.database import reset_engine

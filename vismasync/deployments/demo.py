@@ -68,7 +68,7 @@ def start_emulators(started: Started, ea_port: int, vn_port: int) -> tuple[str, 
     """Both emulators with their demo seeds, reusing ones already listening on the ports."""
     from vismasync.emulators.common import ThreadedServer
     from vismasync.emulators.eaccounting.server import create_app as eaccounting_app
-    from vismasync.emulators.vismanet.api import create_app as vismanet_app
+    from vismasync.emulators.vismanet.server import create_app as vismanet_app
     from vismasync.emulators.vismanet.service import VismaNetService
 
     urls = []

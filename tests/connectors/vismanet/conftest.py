@@ -12,7 +12,7 @@ import pytest
 
 from vismasync.connectors.vismanet import VismaNetClient
 from vismasync.emulators.common import ThreadedServer
-from vismasync.emulators.vismanet.api import create_app
+from vismasync.emulators.vismanet.server import create_app
 from vismasync.emulators.vismanet.service import VismaNetService
 
 # The spec validators live with the emulator tests; load them by path (no test packages).

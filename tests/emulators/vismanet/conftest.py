@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from vismasync.emulators.common import ThreadedServer
-from vismasync.emulators.vismanet.api import create_app
+from vismasync.emulators.vismanet.server import create_app
 from vismasync.emulators.vismanet.service import VismaNetService
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -14,7 +14,7 @@ from vismanet_openapi import (
 )
 
 from vismasync.emulators.vismanet import routes
-from vismasync.emulators.vismanet.api import create_app
+from vismasync.emulators.vismanet.server import create_app
 from vismasync.emulators.vismanet.service import VismaNetService
 
 # One concrete URL per GET route, using demo data.

@@ -1,6 +1,10 @@
 """Offline emulator of the Visma.net ERP service API (``api.finance.visma.net``).
 
-``backend`` holds the company state and enforces the service's rules without HTTP; ``api``
-renders the wire format; ``errors`` renders the service's error bodies; ``seed`` builds the demo
-and empty companies; ``auth`` and ``ratelimit`` emulate Visma Connect tokens and the hourly budget.
+Imports point one way. ``server`` assembles the app from ``gateway`` (token, company, budget)
+and ``routes`` (one handler per operation), which read requests and write responses through
+``http_io`` and ``wire``. Below HTTP, ``service`` is the installation (companies, ``auth``
+tokens, ``ratelimit`` budget, ``seed``); ``backend`` is one company and the rules of each area
+(``customers``, ``inventory``, ``salesorders``, ``receivables``, ``reference``) over ``state``.
+``errors`` renders the service's error bodies. A test in tests/emulators/vismanet keeps the
+import graph acyclic.
 """

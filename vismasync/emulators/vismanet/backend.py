@@ -12,7 +12,7 @@ from datetime import datetime
 
 from vismasync.emulators.vismanet.customers import CustomerRules
 from vismasync.emulators.vismanet.inventory import InventoryRules
-from vismasync.emulators.vismanet.ledger import LedgerRules
+from vismasync.emulators.vismanet.receivables import ReceivablesRules
 from vismasync.emulators.vismanet.reference import ReferenceData
 from vismasync.emulators.vismanet.salesorders import SalesOrderRules
 from vismasync.emulators.vismanet.state import (
@@ -31,7 +31,7 @@ class VismaNetBackend:
         self.customers = CustomerRules(self.state)
         self.inventory = InventoryRules(self.state)
         self.sales_orders = SalesOrderRules(self.state, self.inventory)
-        self.ledger = LedgerRules(self.state)
+        self.receivables = ReceivablesRules(self.state)
         self.reference = ReferenceData(self.state)
 
     @classmethod

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
 from vismasync.emulators.vismanet.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
 from vismasync.emulators.vismanet.service import (
@@ -22,7 +21,7 @@ def run_vismanet(
     rate_window: float = typer.Option(DEFAULT_WINDOW, help="Rate-limit window in seconds."),
 ) -> None:
     """Run the Visma.net ERP emulator (API at /v1 and /API/v1, tokens at /connect/token)."""
-    from vismasync.emulators.vismanet.api import create_app
+    from vismasync.emulators.vismanet.server import serve
 
     service = VismaNetService(seed, rate_limit=rate_limit, rate_window=rate_window)
     base = f"http://{host}:{port}"
@@ -32,4 +31,4 @@ def run_vismanet(
     typer.echo(f"  client id    : {DEMO_CLIENT_ID}   secret: {DEMO_CLIENT_SECRET}")
     typer.echo(f"  tenant id    : {DEMO_TENANT}")
     typer.echo(f"  admin        : {base}/_emulator/")
-    uvicorn.run(create_app(service), host=host, port=port, log_level="warning")
+    serve(host=host, port=port, service=service)

@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from vismasync.emulators.vismanet.api import (
+from vismasync.emulators.vismanet.errors import OAuthError, VismaNetError
+from vismasync.emulators.vismanet.http_io import (
     backend_of,
     created,
     item_response,
@@ -23,7 +24,6 @@ from vismasync.emulators.vismanet.api import (
     params_of,
     write_body,
 )
-from vismasync.emulators.vismanet.errors import OAuthError, VismaNetError
 from vismasync.emulators.vismanet.query import page_of, paginate
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.emulators.vismanet.wire import render
@@ -140,7 +140,7 @@ def add_api_routes(app_router: APIRouter, prefix: str) -> None:
     _customer_routes(router)
     _inventory_routes(router)
     _order_routes(router)
-    _ledger_routes(router)
+    _receivables_routes(router)
 
 
 def _reference_routes(router: PrefixedRoutes) -> None:
@@ -292,35 +292,35 @@ def _order_creator(version: str) -> Callable:
     return create_order
 
 
-def _ledger_routes(router: PrefixedRoutes) -> None:
+def _receivables_routes(router: PrefixedRoutes) -> None:
     @router.post("/v2/customerinvoice")
     async def create_invoice(request: Request) -> Response:
         dto = await write_body(request, "CustomerInvoiceUpdateDto", "creating customer invoice")
-        number = backend_of(request).ledger.create_invoice(dto)
+        number = backend_of(request).receivables.create_invoice(dto)
         return created(request, "/v1/customerinvoice", number)
 
     @router.get("/v1/customerinvoice")
     def list_invoices(request: Request) -> JSONResponse:
-        records = backend_of(request).ledger.list_invoices(params_of(request, INVOICE_QUERY))
+        records = backend_of(request).receivables.list_invoices(params_of(request, INVOICE_QUERY))
         return paged(request, records)
 
     @router.get("/v1/customerinvoice/{invoiceNumber}")
     def get_invoice(request: Request, invoiceNumber: str) -> JSONResponse:
-        return item_response(backend_of(request).ledger.get_invoice(invoiceNumber))
+        return item_response(backend_of(request).receivables.get_invoice(invoiceNumber))
 
     @router.post("/v2/journaltransaction")
     async def create_journal(request: Request) -> Response:
         dto = await write_body(
             request, "JournalTransactionUpdateDto", "creating journal transaction"
         )
-        number = backend_of(request).ledger.create_journal(dto)
+        number = backend_of(request).receivables.create_journal(dto)
         return created(request, "/v2/journaltransaction", number)
 
     @router.get("/v2/journaltransaction")
     def list_journal(request: Request) -> JSONResponse:
         backend = backend_of(request)
         params = params_of(request, (*JOURNAL_QUERY, "pageNumber", "pageSize"))
-        batches = backend.ledger.list_journal(params)
+        batches = backend.receivables.list_journal(params)
         # "pagesize and totalcount denotes number of journaltransaction lines": page over lines
         # and regroup them, so one batch can be split over several pages.
         pairs = [(b, line) for b in batches for line in b["journalTransactionLines"]]
@@ -337,4 +337,4 @@ def _ledger_routes(router: PrefixedRoutes) -> None:
 
     @router.get("/v2/journaltransaction/{journalTransactionNumber}")
     def get_journal(request: Request, journalTransactionNumber: str) -> JSONResponse:
-        return item_response(backend_of(request).ledger.get_journal(journalTransactionNumber))
+        return item_response(backend_of(request).receivables.get_journal(journalTransactionNumber))

@@ -239,9 +239,9 @@ def populate(backend: VismaNetBackend, data: dict[str, Any]) -> None:
     for dto in data.get("salesOrders", []):
         backend.sales_orders.create(dto)
     for dto in data.get("customerInvoices", []):
-        backend.ledger.create_invoice(dto)
+        backend.receivables.create_invoice(dto)
     for dto in data.get("journalTransactions", []):
-        backend.ledger.create_journal(dto)
+        backend.receivables.create_journal(dto)
 
 
 def build_backend(seed: str, **kwargs: Any) -> VismaNetBackend:

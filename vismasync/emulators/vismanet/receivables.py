@@ -1,4 +1,4 @@
-"""Customer invoices (AR301000) and journal transactions (GL301000)."""
+"""Receivables: customer invoices (AR301000) and journal transactions (GL301000)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ INVOICE_EQUALS = {
 INVOICE_DATES = ("documentDate", "documentDueDate", "lastModifiedDateTime", "createdDateTime")
 
 
-class LedgerRules:
+class ReceivablesRules:
+    """Customer invoices and journal transactions of one company."""
+
     def __init__(self, state: CompanyState) -> None:
         self.state = state
 

@@ -14,7 +14,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting import filters as f
+from vismasync.connectors.eaccounting.client import ORDER_STATUS_CODES, PAID_STATUS
 from vismasync.flows.runtime import RunContext
 from vismasync.mappings.customers import missing_fields
 from vismasync.mappings.sales_orders import document_status
@@ -22,7 +22,7 @@ from vismasync.store.database import get_engine
 from vismasync.store.ledger import LedgerEntry, list_entries
 from vismasync.store.watermarks import Watermarks
 from vismasync.tasks.connections import eaccounting_client, vismanet_client
-from vismasync.tasks.documents import ORDER_STATUS_CODES, PAID, as_utc, source_entity
+from vismasync.tasks.documents import as_utc, source_entity
 from vismasync.tasks.order_customers import CUSTOMER
 from vismasync.tasks.reconcile_compare import SourceDocument, TargetDocument, quantity
 from vismasync.tasks.sales_orders import target_ref
@@ -42,11 +42,6 @@ def read_ledger(ctx: RunContext) -> tuple[list[LedgerEntry], dict[str, str], dat
     }
     watermark = Watermarks(get_engine(), ctx.integration, ctx.flow, entity).get()
     return documents, customers, watermark
-
-
-def _list(ctx: RunContext, path: str, params: dict[str, Any] | None = None) -> list[dict]:
-    client = eaccounting_client(ctx.config)
-    return list(client.transport.iter_data(path, params or {}, client.page_size))
 
 
 def _lines(ctx: RunContext, document: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -82,24 +77,27 @@ def read_source_documents(ctx: RunContext, customers: dict[str, str]) -> list[So
     is_invoice = settings.source_document == "invoice"
     paid_only = "Paid" in settings.statuses and "Invoiced" not in settings.statuses
     changed: dict[str, Any] = {}  # document id -> the change time the flow reads it by
+    client = eaccounting_client(ctx.config)
     if is_invoice:
-        documents = _list(ctx, "/customerinvoices")
-        eligible = {d["Id"] for d in documents if not paid_only or d.get("PaymentStatus") == PAID}
+        documents = client.all_customer_invoices()
+        eligible = {
+            d["Id"] for d in documents if not paid_only or d.get("PaymentStatus") == PAID_STATUS
+        }
     elif "Paid" in settings.statuses:
         # Orders are sent once their invoice is paid, read through that invoice.
-        documents = _list(ctx, "/orders")
-        paid = _list(ctx, "/customerinvoices", {"$filter": str(f.eq("PaymentStatus", PAID))})
+        documents = client.all_orders()
+        paid = client.all_customer_invoices(paid_only=True)
         changed = {
             i["CreatedFromOrderId"]: i["ModifiedUtc"] for i in paid if i.get("CreatedFromOrderId")
         }
         eligible = set(changed)
     else:
-        documents = _list(ctx, "/orders")
+        documents = client.all_orders()
         codes = {ORDER_STATUS_CODES[s] for s in settings.statuses}
         eligible = {d["Id"] for d in documents if d.get("Status") in codes}
     ea_customers: dict[str, dict] = {}
     if settings.default_debtor is not None and settings.default_debtor.mode == "fallback":
-        ea_customers = {c["Id"]: c for c in _list(ctx, "/customers")}
+        ea_customers = {c["Id"]: c for c in client.all_customers_json()}
     result = []
     for document in documents:
         number = document.get("InvoiceNumber") if is_invoice else document.get("Number")
@@ -128,7 +126,7 @@ def read_target_documents(ctx: RunContext) -> list[TargetDocument]:
     client = vismanet_client(ctx.config)
     found = []
     if settings.target_document == "customer_invoice":
-        for invoice in client.http.pages("/v1/customerinvoice"):
+        for invoice in client.iter_customer_invoices():
             key = invoice.get("externalReference") or ""
             if not key.startswith(KEY_PREFIX):
                 continue

@@ -39,9 +39,8 @@ from vismasync.tasks.reconcile_products import accounted_for
 def read_customers(ctx: RunContext) -> tuple[list[SourceRecord], list[dict[str, Any]]]:
     """Every Visma.net customer (as the flow reads it) and every eAccounting customer."""
     sources = [customer_record(c) for c in vismanet_client(ctx.config).list_customers(None)]
-    client = eaccounting_client(ctx.config)
     # Raw objects, as the flow's read-modify-write compares them.
-    targets = list(client.transport.iter_data("/customers", {}, client.page_size))
+    targets = eaccounting_client(ctx.config).all_customers_json()
     return sources, targets
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting.models import Article
 from vismasync.flows.runtime import RunContext
 from vismasync.mappings.articles import ArticleProblem, is_sellable, passes_filter
 from vismasync.mappings.data_mapper import MappingError
@@ -82,7 +81,7 @@ def read_items(ctx: RunContext) -> list[SourceRecord]:
 def read_articles(ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
     """Every eAccounting article, grouped by number (more than one: a duplicate)."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for article in eaccounting_client(ctx.config).iter_list("/articles", Article):
+    for article in eaccounting_client(ctx.config).iter_articles():
         found[article.Number].append(article.to_payload())
     return found
 

@@ -59,11 +59,11 @@ def main() -> None:
     from vismasync.emulators.eaccounting.server import create_app as ea_app
     from vismasync.emulators.vismanet.server import create_app as vn_app
     from vismasync.emulators.vismanet.service import VismaNetService
+    from vismasync.engine.clients import authorize_auto_approving_eaccounting
     from vismasync.flows.customers import sync_customers
     from vismasync.flows.products import sync_products
     from vismasync.flows.sales_orders import sync_sales_orders
     from vismasync.flows.stock import sync_stock
-    from vismasync.engine.clients import authorize_auto_approving_eaccounting
 
     backend = EAccountingBackend(demo_seed())
     documents = _grow(backend, COPIES)

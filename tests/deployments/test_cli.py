@@ -67,6 +67,8 @@ def test_failures_list_shows_failed_records(cli_database, integration):
     ledger = Ledger(cli_database, integration, "sales_orders", "order", "run-1")
     ledger.mark_failed("4711", "data", "Article SKU-0111 does not exist in Visma.net")
     ledger.mark_done("4712", "SO-1", "h")
+    # A write whose outcome is unknown is part of the queue too.
+    Ledger(cli_database, integration, "sales_orders", "payment", "run-1").claim("4713")
 
     failed = runner.invoke(app, ["failures", "list", "--integration", integration])
     done = runner.invoke(
@@ -78,9 +80,10 @@ def test_failures_list_shows_failed_records(cli_database, integration):
 
     assert failed.exit_code == 0, failed.output
     assert "4711" in failed.output and "4712" not in failed.output
+    assert "4713" in failed.output and "in_flight" in failed.output
     assert "SKU-0111" in failed.output
     assert "4712" in done.output and "4711" not in done.output
-    assert "No failed records" in other_flow.output
+    assert "No failed/in_flight records" in other_flow.output
 
 
 def test_unreachable_database_is_a_clear_error(monkeypatch):

@@ -17,6 +17,9 @@ from vismasync.mappings.hashing import content_hash
 
 # Settings that shape no record's mapping: changing them must not re-sync everything.
 NOT_MAPPING = {"enabled", "schedule", "batch_size", "overlap_minutes"}
+# Parts of a record that describe the read, not the record: Visma.net puts the list's paging
+# metadata (total count ...) on every item, so it differs whenever the changed set does.
+NOT_CONTENT = {"metadata"}
 
 
 def settings_fingerprint(settings: BaseModel) -> dict[str, Any]:
@@ -26,7 +29,8 @@ def settings_fingerprint(settings: BaseModel) -> dict[str, Any]:
 
 def source_hash(data: dict[str, Any], fingerprint: dict[str, Any]) -> str:
     """The hash a settled ledger row holds for the version of the record it settled."""
-    return content_hash({"record": data, "settings": fingerprint})
+    record = {key: value for key, value in data.items() if key not in NOT_CONTENT}
+    return content_hash({"record": record, "settings": fingerprint})
 
 
 def cursor_for(watermark: datetime | None, overlap_minutes: int) -> datetime | None:

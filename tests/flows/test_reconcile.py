@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from vismasync.deployments.cli import app
+from vismasync.engine.run import RunContext
 from vismasync.flows.customers import sync_customers
 from vismasync.flows.products import sync_products
 from vismasync.flows.reconcile import EVENT, DiscrepanciesFound, reconcile
@@ -21,6 +22,8 @@ from vismasync.flows.stock import sync_stock
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import LedgerEntry, list_entries
 from vismasync.store.models import Integration, LedgerRow, LedgerStatus
+from vismasync.store.watermarks import Watermarks
+from vismasync.tasks.reconcile import read_ledger
 from vismasync.tasks.reconcile_compare import (
     ReconcileReport,
     SourceDocument,
@@ -355,6 +358,18 @@ def test_absent_documents_the_product_accounts_for_are_counted_not_reported():
 
     assert report.discrepancies == []
     assert (report.checked, report.failure_queue, report.skipped, report.awaiting) == (6, 1, 1, 4)
+
+
+def test_sales_order_reconciliation_reads_from_the_watermark_minus_the_overlap(demo):
+    sync_sales_orders(demo.name)
+    settings = demo.config.flows.sales_orders
+    ctx = RunContext(demo.config, "sales_orders", "reconcile-test", dry_run=True)
+
+    _, _, cursor = read_ledger.fn(ctx)
+
+    watermark = Watermarks(get_engine(), demo.name, "sales_orders", "order").get()
+    assert watermark is not None
+    assert cursor == watermark - timedelta(minutes=settings.overlap_minutes)
 
 
 def test_content_differences_name_every_difference():

@@ -46,7 +46,7 @@ class QueuedKeys:
         return bool(self.records or self.children)
 
 
-def _sort(spec: EntitySpec, entity: str, rows: list[tuple[str, str]]) -> QueuedKeys:
+def sort_rows(spec: EntitySpec, entity: str, rows: list[tuple[str, str]]) -> QueuedKeys:
     queued = QueuedKeys()
     for row_entity, key in rows:
         child = spec.child(row_entity)
@@ -66,7 +66,7 @@ def failure_queue(ctx: RunContext, spec: EntitySpec) -> QueuedKeys:
         limit=None,
     )  # fmt: skip
     rows = [r for r in reversed(rows) if r.message != SKIPPED_BY_HAND]
-    return _sort(spec, spec.entity(ctx.config), [(r.entity, r.source_key) for r in rows])
+    return sort_rows(spec, spec.entity(ctx.config), [(r.entity, r.source_key) for r in rows])
 
 
 def ledger_entities(integration: str, flow: str, keys: Sequence[str]) -> list[tuple[str, str]]:
@@ -92,4 +92,4 @@ def sort_keys(ctx: RunContext, spec: EntitySpec, keys: Sequence[str]) -> QueuedK
     known = {key for _, key in rows}
     rows += [(entity, key) for key in keys if key not in known]
     order = {key: i for i, key in enumerate(keys)}
-    return _sort(spec, entity, sorted(rows, key=lambda r: order.get(r[1], 0)))
+    return sort_rows(spec, entity, sorted(rows, key=lambda r: order.get(r[1], 0)))

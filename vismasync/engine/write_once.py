@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from vismasync.connectors.http import ApiError
 from vismasync.engine.run import RunContext
-from vismasync.engine.work import Outcome, WorkItem
+from vismasync.engine.work import Batch, Outcome, WorkItem
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import Ledger
 
@@ -126,3 +126,34 @@ def write_update(
         ledger.mark_done(item.key, item.target_key, content_hash)
         item.recorded = True
     item.settle(outcome)
+
+
+def write_planned(
+    ctx: RunContext,
+    batch: Batch,
+    *,
+    entity: str,
+    what: str,
+    update: Callable[[WorkItem], Outcome],
+    create: Callable[[WorkItem], str] | None = None,
+    find: Callable[[WorkItem], str | None] | None = None,
+) -> None:
+    """Carry out what a plan step decided for each item of ``batch``: ``update`` the target
+    record it found (``item.target_key``), or create it exactly once (``create`` carrying the
+    searchable key, ``find`` looking it up; a record found is adopted through ``update``)."""
+    ledger = ledger_for(ctx, entity)
+    for item in batch.planned():
+        if item.action == "update" or create is None or find is None:
+            write_update(ctx, ledger, item, what=what, update=lambda item=item: update(item),
+                         content_hash=item.source_hash)  # fmt: skip
+            continue
+
+        def adopt(target_key: str, item: WorkItem = item) -> Outcome:
+            item.target_key = target_key
+            return update(item)
+
+        write_once(
+            ctx, ledger, item, what=what,
+            create=lambda item=item: create(item), find=lambda item=item: find(item),
+            adopt=adopt, content_hash=item.source_hash,
+        )  # fmt: skip

@@ -20,7 +20,7 @@ from vismasync.connectors.vismanet.models import Customer as VismaNetCustomer
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
-from vismasync.engine.write_once import ledger_for, write_once, write_update
+from vismasync.engine.write_once import write_planned
 from vismasync.mappings.data_mapper import MappingError, apply_rules
 from vismasync.mappings.eaccounting_customers import (
     CustomerProblem,
@@ -133,26 +133,13 @@ def _update(ctx: RunContext, item: WorkItem) -> str:
     return "updated" if changes else "unchanged"
 
 
-def _adopt(ctx: RunContext, item: WorkItem, target_key: str) -> str:
-    item.target_key, item.current = target_key, None
-    return _update(ctx, item)
-
-
 @task(name="write-customers", cache_policy=NO_CACHE)
 def write_customers(ctx: RunContext, batch: Batch) -> None:
     """Create or update each planned customer in eAccounting (no blind retries here)."""
-    ledger = ledger_for(ctx, CUSTOMER)
     client = eaccounting_client(ctx.config)
-    for item in batch.planned():
-        if item.action == "update":
-            write_update(ctx, ledger, item, what="customer",
-                         update=lambda item=item: _update(ctx, item),
-                         content_hash=item.source_hash)  # fmt: skip
-            continue
-        write_once(
-            ctx, ledger, item, what="customer",
-            create=lambda item=item: str(client.create_customer(item.payload).Id),
-            find=lambda item=item: _match_by_email(client, item.payload["EmailAddress"]),
-            adopt=lambda key, item=item: _adopt(ctx, item, key),
-            content_hash=item.source_hash,
-        )  # fmt: skip
+    write_planned(
+        ctx, batch, entity=CUSTOMER, what="customer",
+        update=lambda item: _update(ctx, item),
+        create=lambda item: str(client.create_customer(item.payload).Id),
+        find=lambda item: _match_by_email(client, item.payload["EmailAddress"]),
+    )  # fmt: skip

@@ -21,7 +21,7 @@ from vismasync.connectors.vismanet.models import InventoryItem
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
-from vismasync.engine.write_once import ledger_for, write_once, write_update
+from vismasync.engine.write_once import write_planned
 from vismasync.mappings.articles import (
     ArticleProblem,
     ArticleReference,
@@ -152,29 +152,19 @@ def _update(ctx: RunContext, item: WorkItem) -> str:
     return "updated" if changes else "unchanged"
 
 
+def _find(ctx: RunContext, item: WorkItem) -> str | None:
+    existing = eaccounting_client(ctx.config).find_article_by_number(item.key)
+    item.current = existing.to_payload() if existing is not None else None
+    return str(existing.Id) if existing is not None else None
+
+
 @task(name="write-articles", cache_policy=NO_CACHE)
 def write_articles(ctx: RunContext, batch: Batch) -> None:
     """Create or update each planned article in eAccounting (no blind retries here)."""
-    ledger = ledger_for(ctx, ARTICLE)
     client = eaccounting_client(ctx.config)
-    for item in batch.planned():
-        if item.action == "update":
-            write_update(ctx, ledger, item, what="article",
-                         update=lambda item=item: _update(ctx, item),
-                         content_hash=item.source_hash)  # fmt: skip
-            continue
-
-        def find(item: WorkItem = item) -> str | None:
-            existing = client.find_article_by_number(item.key)
-            item.current = existing.to_payload() if existing is not None else None
-            return str(existing.Id) if existing is not None else None
-
-        def adopt(key: str, item: WorkItem = item) -> str:
-            item.target_key = key
-            return _update(ctx, item)
-
-        write_once(
-            ctx, ledger, item, what="article",
-            create=lambda item=item: str(client.create_article(item.payload).Id),
-            find=find, adopt=adopt, content_hash=item.source_hash,
-        )  # fmt: skip
+    write_planned(
+        ctx, batch, entity=ARTICLE, what="article",
+        update=lambda item: _update(ctx, item),
+        create=lambda item: str(client.create_article(item.payload).Id),
+        find=lambda item: _find(ctx, item),
+    )  # fmt: skip

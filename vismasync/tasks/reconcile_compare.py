@@ -7,13 +7,14 @@ Each source key lands in at most one category, checked in this order:
 - ``content_mismatch``: the one target document differs from its source (lines, SKUs,
   quantities, customer, currency);
 - ``missing_in_target``: an eligible source document is absent although the ledger says it was
-  sent (``done``), or it changed before the watermark and the ledger never saw it;
+  sent (``done``), or it changed before the flow's next read starts (the watermark minus
+  the overlap window) and the ledger never saw it;
 - ``orphaned_ledger``: a ledger row whose source no longer exists, or a ``done`` row whose
   target document is gone while its source is no longer eligible (so no run sends it again).
 
 Absent documents the product already accounts for are counted, not reported: failed ones (the
 failure queue), skipped ones, and ones a coming run will send (pending, in flight, or changed
-at or after the watermark).
+at or after the next read's start).
 """
 
 from __future__ import annotations
@@ -203,9 +204,10 @@ def compare(
     sources: list[SourceDocument],
     targets: list[TargetDocument],
     ledger: list[LedgerEntry],
-    watermark: datetime | None,
+    cursor: datetime | None,
 ) -> ReconcileReport:
-    """Fill ``report`` with the discrepancies between the three views (rules: module doc)."""
+    """Fill ``report`` with the discrepancies between the three views (rules: module doc);
+    ``cursor``: where the flow's next read starts (watermark minus overlap)."""
     by_key: dict[str, list[TargetDocument]] = defaultdict(list)
     for target in targets:
         by_key[target.key].append(target)
@@ -242,7 +244,7 @@ def compare(
                     )
                 )
         else:
-            missing = _absent(report, source, rows.get(source.key), watermark)
+            missing = _absent(report, source, rows.get(source.key), cursor)
             if missing:
                 found.append(Discrepancy("missing_in_target", source.key, source.ref, missing))
 
@@ -289,9 +291,13 @@ def _absent(
     report: ReconcileReport,
     source: SourceDocument,
     entry: LedgerEntry | None,
-    watermark: datetime | None,
+    cursor: datetime | None,
 ) -> str | None:
-    """Why an eligible document absent in the target is a discrepancy, or None (counted)."""
+    """Why an eligible document absent in the target is a discrepancy, or None (counted).
+
+    ``cursor``: where the flow's next read starts (watermark minus overlap); a document
+    changed at or after it is read again by the next run.
+    """
     status = entry.status if entry else None
     if status == LedgerStatus.FAILED:
         report.failure_queue += 1
@@ -304,11 +310,11 @@ def _absent(
             f"{source.label}: done in the ledger as {entry.target_key}, but the target no longer "
             "holds it (deleted there?)"
         )
-    elif watermark is None or source.changed_at is None or source.changed_at >= watermark:
+    elif cursor is None or source.changed_at is None or source.changed_at >= cursor:
         report.awaiting += 1
     else:
         return (
-            f"{source.label} ({source.status}) changed before the watermark "
-            f"({watermark.isoformat()}) but was never synced"
+            f"{source.label} ({source.status}) changed before the flow's next read starts "
+            f"({cursor.isoformat()}: watermark minus overlap) but was never synced"
         )
     return None

@@ -19,7 +19,7 @@ from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
 from vismasync.engine.summary import RunSummary
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
-from vismasync.engine.write_once import ledger_for, write_update
+from vismasync.engine.write_once import write_planned
 from vismasync.mappings.stock import availability_changed_at, same_balance, stock_quantity
 from vismasync.tasks.products import articles_by_number
 
@@ -119,11 +119,8 @@ def write_stock(ctx: RunContext, batch: Batch) -> None:
     Raises:
         StockModuleActive: eAccounting kept the old balance (its stock module is on).
     """
-    ledger = ledger_for(ctx, STOCK)
-    for item in batch.planned():
-        write_update(ctx, ledger, item, what="the stock balance of",
-                     update=lambda item=item: _set_balance(ctx, item),
-                     content_hash=item.source_hash)  # fmt: skip
+    write_planned(ctx, batch, entity=STOCK, what="the stock balance of",
+                  update=lambda item: _set_balance(ctx, item))  # fmt: skip
 
 
 def note_missing_articles(ctx: RunContext, batch: Batch, summary: RunSummary) -> None:

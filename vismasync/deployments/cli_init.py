@@ -15,7 +15,7 @@ from rich.console import Console
 
 from vismasync.config.integrations import config_dir, load_integration
 from vismasync.config.loader import ConfigError
-from vismasync.config.model import FLOW_NAMES, EAccountingConnection, VismaNetConnection
+from vismasync.config.model import EAccountingConnection, VismaNetConnection
 from vismasync.config.secrets import SecretResolutionError
 from vismasync.connectors.http import ApiError
 from vismasync.deployments import setup_checks as checks
@@ -37,6 +37,7 @@ from vismasync.deployments.setup_prompts import (
     sales_order_choices,
     secret_reference,
 )
+from vismasync.flows.catalog import FLOWS
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_ANSWER = 2
@@ -184,11 +185,11 @@ def init_command(
         choices = reference_choices(connection_only)
 
         if flows or not ask.interactive:
-            chosen = ask.items(flows, "--flow", "Flows to enable", ["sales_orders"], FLOW_NAMES)
+            chosen = ask.items(flows, "--flow", "Flows to enable", ["sales_orders"], FLOWS)
         else:
             chosen = [
                 f
-                for f in FLOW_NAMES
+                for f in FLOWS
                 if ask.confirm(None, f"Enable {FLOW_TITLES[f]}?", f == "sales_orders")
             ]
         while True:

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from vismasync.config.loader import parse_config
-from vismasync.config.model import FLOW_NAMES, FlowName, IntegrationConfig
+from vismasync.config.model import FlowName, IntegrationConfig
+from vismasync.flows.catalog import FLOWS
 
 HEADER = (
     "# vismasync integration, written by `vismasync init`.\n"
@@ -97,7 +98,7 @@ def config_data(
 ) -> dict[str, object]:
     """The configuration as plain data: every flow listed, enabled or not."""
     flow_settings: dict[str, object] = {}
-    for name in FLOW_NAMES:
+    for name in FLOWS:
         settings: dict[str, object] = {"enabled": name in flows}
         if name == "sales_orders" and orders is not None:
             settings.update(orders.as_dict())

@@ -6,7 +6,7 @@ Adding a flow is one declaration (beside its tasks, mapping and writer) and a li
 
 from __future__ import annotations
 
-from vismasync.config.model import FlowName
+from vismasync.config.model import FLOW_NAMES, FlowName
 from vismasync.engine.entity import EntitySpec
 from vismasync.flows.customers import CUSTOMERS
 from vismasync.flows.products import ARTICLES
@@ -15,6 +15,12 @@ from vismasync.flows.stock import STOCK_LEVELS
 
 SYNC_FLOWS: tuple[EntitySpec, ...] = (SALES_ORDERS, CUSTOMERS, ARTICLES, STOCK_LEVELS)
 BY_FLOW: dict[FlowName, EntitySpec] = {spec.flow: spec for spec in SYNC_FLOWS}
+FLOWS: tuple[FlowName, ...] = tuple(BY_FLOW)
+
+# The integration file has one settings section per flow (config sits below the flows and
+# cannot import them): a declaration without its section, or the reverse, is a defect.
+if set(FLOWS) != set(FLOW_NAMES):
+    raise RuntimeError(f"declared flows {FLOWS} differ from the configuration's {FLOW_NAMES}")
 
 
 def load_flow(spec: EntitySpec):

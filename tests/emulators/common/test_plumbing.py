@@ -90,6 +90,15 @@ def test_counts_by_route_template_and_case_insensitive_paths(client: httpx.Clien
     assert client.get("/_emulator/requests").json()["total"] == 0
 
 
+def test_answers_are_counted_by_status(client: httpx.Client) -> None:
+    client.put("/_emulator/faults", json={"rate_limit_storm": 1})
+    assert client.get("/api/items/a").status_code == 429
+    assert client.get("/api/items/a").status_code == 200
+    assert client.get("/_emulator/requests").json()["statuses"] == {"200": 1, "429": 1}
+    client.delete("/_emulator/requests")
+    assert client.get("/_emulator/requests").json()["statuses"] == {}
+
+
 def test_reset_seed_expire_and_state_hooks(
     client: httpx.Client, toy_server: tuple[Toy, str]
 ) -> None:

@@ -4,7 +4,7 @@
 |---|---|
 | ``POST /_emulator/reset`` | state back to the startup seed; faults off; counts cleared |
 | ``POST /_emulator/seed`` | replace the state with the JSON body (the emulator's seed format) |
-| ``GET /_emulator/requests`` | request counts per (method, route template) |
+| ``GET /_emulator/requests`` | request counts per (method, route template), answers per status |
 | ``DELETE /_emulator/requests`` | clear the counts |
 | ``GET /_emulator/faults`` | the active fault configuration |
 | ``PUT /_emulator/faults`` | set faults (see :class:`FaultConfig`; unknown keys are rejected) |
@@ -47,7 +47,11 @@ def admin_router(control: EmulatorControl) -> APIRouter:
 
     @router.get("/requests")
     async def requests() -> dict[str, Any]:
-        return {"total": control.counter.total(), "counts": control.counter.as_list()}
+        return {
+            "total": control.counter.total(),
+            "counts": control.counter.as_list(),
+            "statuses": control.counter.statuses(),
+        }
 
     @router.delete("/requests")
     async def clear_requests() -> dict[str, Any]:

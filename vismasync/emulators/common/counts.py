@@ -1,4 +1,5 @@
-"""Request counts per (method, route template), for the admin surface and for tests."""
+"""Request counts per (method, route template) and answers per status, for the admin surface
+and for tests."""
 
 from __future__ import annotations
 
@@ -16,11 +17,22 @@ class RequestCounter:
     """
 
     _counts: Counter[tuple[str, str]] = field(default_factory=Counter, init=False, repr=False)
+    _statuses: Counter[int] = field(default_factory=Counter, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def record(self, method: str, route: str) -> None:
         with self._lock:
             self._counts[(method.upper(), route)] += 1
+
+    def record_status(self, status: int) -> None:
+        """Count one answer by HTTP status (e.g. how many requests got a 429)."""
+        with self._lock:
+            self._statuses[status] += 1
+
+    def statuses(self) -> dict[str, int]:
+        """Answers per HTTP status, as ``{"200": n, "429": m}``."""
+        with self._lock:
+            return {str(status): n for status, n in sorted(self._statuses.items())}
 
     def count(self, method: str, route: str) -> int:
         with self._lock:
@@ -33,6 +45,7 @@ class RequestCounter:
     def clear(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._statuses.clear()
 
     def as_list(self) -> list[dict[str, object]]:
         with self._lock:

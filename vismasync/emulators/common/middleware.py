@@ -33,9 +33,9 @@ logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
 
 
 class EmulatorMiddleware:
-    """Wraps an emulator's ASGI app: counts every request by route template, then applies the
-    fault the :class:`FaultInjector` picks (latency, the API's 5xx, the API's 429, or running the
-    request and dropping the connection before the response body).
+    """Wraps an emulator's ASGI app: counts every request by route template (and its answer by
+    status), then applies the fault the :class:`FaultInjector` picks (latency, the API's 5xx,
+    the API's 429, or running the request and dropping the connection before the response body).
 
     ``routes`` gives the app's route table (called once, on the first request, so routes added
     after installation count). With ``case_insensitive_paths`` a request path matching a route in
@@ -70,6 +70,7 @@ class EmulatorMiddleware:
                 scope = dict(scope, path=canonical, raw_path=canonical.encode())
         if not path.lower().startswith("/_emulator"):
             self.control.counter.record(method, template.template if template else path)
+            send = _counting_statuses(send, self.control)
         fault, latency = self.control.faults.decide(method, path)
         if latency > 0:
             await asyncio.sleep(latency)
@@ -96,6 +97,17 @@ class EmulatorMiddleware:
         if start is not None:
             await send(_promising_a_body(start))
         raise ConnectionDropped("emulator fault: connection dropped after the write committed")
+
+
+def _counting_statuses(send: Send, control: EmulatorControl) -> Send:
+    """``send``, counting the response's status in the control's request counter."""
+
+    async def counted(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            control.counter.record_status(int(message["status"]))
+        await send(message)
+
+    return counted
 
 
 def _promising_a_body(start: Message) -> Message:

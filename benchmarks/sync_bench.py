@@ -240,11 +240,17 @@ def emulator_processes(workdir: Path, seed_file: Path) -> Iterator[dict[str, Emu
 def prefect_bypassed() -> Iterator[None]:
     """Every Prefect task call runs the task's function directly: no task run, no engine."""
     from prefect import Task
+    from prefect.utilities.annotations import BaseAnnotation
 
     original = Task.__call__
 
+    def plain(value: Any) -> Any:
+        # The engine unwraps ``quote``d arguments; so must a direct call.
+        return value.unwrap() if isinstance(value, BaseAnnotation) else value
+
     def direct(self: Task[Any, Any], *args: Any, **kwargs: Any) -> Any:
-        return self.fn(*args, **kwargs)
+        args = tuple(plain(a) for a in args)
+        return self.fn(*args, **{k: plain(v) for k, v in kwargs.items()})
 
     Task.__call__ = direct  # type: ignore[method-assign,assignment]
     try:

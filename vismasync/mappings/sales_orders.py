@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, Literal, Protocol
 
 from vismasync.mappings.value_maps import ValueMap
@@ -123,6 +123,99 @@ class MappedLine:
     payload: dict[str, Any]
 
 
+# --- VAT-inclusive documents -------------------------------------------------------------------
+# eAccounting documents with ``IncludesVat`` (private persons, unless the company shows prices
+# excluding VAT) carry gross unit prices and gross row amounts; Visma.net takes net prices and
+# adds VAT itself. Visma.net computes a line's amount as
+#     ext = round2(quantity * unitPrice - round2(quantity * unitPrice * discount%))
+# and a document's VAT once over its lines: round2(sum(ext * rate)). The net prices sent are
+# chosen so that this arithmetic lands on eAccounting's gross total to the cent.
+PRICE_PLACES = Decimal("0.000001")
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class NetLine:
+    """One line of a VAT-inclusive document, with the net price Visma.net will be sent."""
+
+    quantity: Decimal
+    gross_price: Decimal
+    discount: Decimal  # a fraction: 0.1 = 10 %
+    rate: Decimal  # a fraction: 0.25 = 25 %
+    # The row amount eAccounting computed (VAT included), when the document carries it.
+    amount: Decimal | None = None
+    net_price: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        self.net_price = (self.gross_price / (1 + self.rate)).quantize(PRICE_PLACES)
+
+    @property
+    def gross_amount(self) -> Decimal:
+        """eAccounting's row amount (VAT included): as it says, else as .NET rounds it."""
+        if self.amount is not None:
+            return self.amount
+        exact = self.quantity * self.gross_price * (1 - self.discount)
+        return exact.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+    @property
+    def net_amount(self) -> Decimal:
+        """The line amount Visma.net computes from the net price."""
+        extended = self.quantity * self.net_price
+        return money(extended - money(extended * self.discount))
+
+
+def vismanet_total(lines: Sequence[NetLine]) -> Decimal:
+    """The document total Visma.net computes: net amounts plus VAT rounded once."""
+    net = sum((line.net_amount for line in lines), Decimal(0))
+    vat = money(sum((line.net_amount * line.rate for line in lines), Decimal(0)))
+    return net + vat
+
+
+def settle_net_prices(lines: Sequence[NetLine]) -> None:
+    """Nudge one line's net price so Visma.net's total equals eAccounting's gross total.
+
+    Rounding each line's net price separately can leave the totals a few cents apart; one of
+    the largest lines absorbs the difference (its net price moves by fractions of a cent per
+    unit). Where no net amount reaches the gross total (Visma.net adds VAT to the rounded net
+    sum: at 25 % a gross 1.07 has none, 0.85 gives 1.06 and 0.86 gives 1.08) the closest total
+    is kept, one cent off.
+    """
+    target = sum((line.gross_amount for line in lines), Decimal(0))
+    best = (abs(vismanet_total(lines) - target), None, Decimal(0))
+    if best[0] == 0:
+        return
+    candidates = sorted(lines, key=lambda line: abs(line.net_amount), reverse=True)[:5]
+    for line in candidates:
+        if not line.quantity or line.discount >= 1:
+            continue
+        original = line.net_price
+        # Thirds of a cent of the line amount: discounts round separately, so a coarser step
+        # can jump over the one price that lands on the total.
+        per_cent = CENT / (line.quantity * (1 - line.discount)) / 3
+        for step in sorted(range(-36, 37), key=abs):
+            line.net_price = (original + per_cent * step).quantize(PRICE_PLACES)
+            if line.net_price < 0:
+                continue
+            off = abs(vismanet_total(lines) - target)
+            if off == 0:
+                return
+            if off < best[0]:
+                best = (off, line, line.net_price)
+        line.net_price = original
+    if best[1] is not None:
+        best[1].net_price = best[2]
+
+
+def _vat_fraction(rate: str | None) -> Decimal | None:
+    if rate is None:
+        return None
+    value = Decimal(str(rate))
+    return value / 100 if value >= 1 else value
+
+
 def map_lines(
     rows: Sequence[Mapping[str, Any]],
     settings: SalesOrderMappingSettings,
@@ -131,11 +224,17 @@ def map_lines(
     shipping: ShippingRule | None,
     *,
     for_invoice: bool,
+    includes_vat: bool = False,
 ) -> tuple[list[MappedLine], list[str]]:
-    """Order rows to target lines; text rows become notes (returned separately)."""
+    """Order rows to target lines; text rows become notes (returned separately).
+
+    With ``includes_vat``, unit prices (and amount discounts) are converted to net prices that
+    make Visma.net's total equal the document's gross total (see :func:`settle_net_prices`).
+    """
     lines: list[MappedLine] = []
     notes: list[str] = []
-    for row in rows:
+    net_prices = _net_prices(rows, context) if includes_vat else {}
+    for index, row in enumerate(rows):
         if row.get("IsTextRow"):
             if row.get("Text"):
                 notes.append(str(row["Text"]))
@@ -147,7 +246,7 @@ def map_lines(
                 "not a text row needs an article"
             )
         quantity = _decimal(row.get("Quantity"))
-        unit_price = _decimal(row.get("UnitPrice"))
+        unit_price = net_prices.get(index, _decimal(row.get("UnitPrice")))
         discount = _decimal(row.get("DiscountPercentage"))  # a fraction: 0.1 = 10 %
         is_shipping = shipping is not None and article in shipping.source_articles
         sku = shipping.sku if is_shipping and shipping else str(article)
@@ -162,7 +261,7 @@ def map_lines(
                 "operation": "Insert",
                 "inventoryNumber": sku,
                 "quantity": _quantity(quantity),
-                "unitPriceInCurrency": _number(unit_price),
+                "unitPriceInCurrency": _price(unit_price),
                 "description": description,
                 "vatCodeId": tax,
                 "branchNumber": context.branch_number,
@@ -175,7 +274,7 @@ def map_lines(
                 "operation": "Insert",
                 "inventoryNumber": sku,
                 "quantity": _quantity(quantity),
-                "unitPrice": _number(unit_price),
+                "unitPrice": _price(unit_price),
                 "lineDescription": description,
                 "taxCategory": tax,
                 "branchNumber": context.branch_number,
@@ -193,6 +292,46 @@ def map_lines(
     if not lines:
         raise MappingProblem("the document has no article rows to send")
     return lines, notes
+
+
+def _price(value: Decimal) -> float:
+    """Unit prices: cents, unless a net price converted from a gross one needs more places."""
+    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return float(cents if cents == value else value.quantize(PRICE_PLACES))
+
+
+def _net_prices(rows: Sequence[Mapping[str, Any]], context: DocumentContext) -> dict[int, Decimal]:
+    """Net unit prices of a VAT-inclusive document's article rows, by row index.
+
+    Raises:
+        MappingProblem: an article's VAT rate is unknown, so its net price cannot be computed.
+    """
+    lines: dict[int, NetLine] = {}
+    for index, row in enumerate(rows):
+        article = row.get("ArticleNumber")
+        if row.get("IsTextRow") or not article:
+            continue
+        percent = row.get("PercentVat")
+        rate = _vat_fraction(
+            percent if percent is not None else context.vat_rates.get(str(article))
+        )
+        if rate is None:
+            raise MappingProblem(
+                f"row {row.get('LineNumber', '?')}: the prices include VAT, but article "
+                f"{article!r} has no VAT rate in eAccounting (its account coding has none), so "
+                "its net price cannot be computed; give the article an account coding with a "
+                "VAT rate"
+            )
+        amount = row.get("Amount")
+        lines[index] = NetLine(
+            _decimal(row.get("Quantity")),
+            _decimal(row.get("UnitPrice")),
+            _decimal(row.get("DiscountPercentage")),
+            rate,
+            _decimal(amount) if amount is not None else None,
+        )
+    settle_net_prices(list(lines.values()))
+    return {index: line.net_price for index, line in lines.items()}
 
 
 def _result(payload: dict[str, Any], lines: list[MappedLine]) -> tuple[dict[str, Any], list[str]]:
@@ -227,8 +366,9 @@ def map_sales_order(
     Returns the payload and the SKUs it needs in Visma.net.
     """
     lines, notes = map_lines(
-        document.get("Rows") or [], settings, maps, context, shipping, for_invoice=False
-    )
+        document.get("Rows") or [], settings, maps, context, shipping, for_invoice=False,
+        includes_vat=bool(document.get("IncludesVat")),
+    )  # fmt: skip
     number = document.get("Number") or document.get("InvoiceNumber")
     payload: dict[str, Any] = {
         "orderType": settings.order_type,
@@ -264,8 +404,9 @@ def map_customer_invoice(
 ) -> tuple[dict[str, Any], list[str]]:
     """An eAccounting order (or invoice) as a Visma.net ``CustomerInvoiceUpdateDto``, unwrapped."""
     lines, notes = map_lines(
-        document.get("Rows") or [], settings, maps, context, shipping, for_invoice=True
-    )
+        document.get("Rows") or [], settings, maps, context, shipping, for_invoice=True,
+        includes_vat=bool(document.get("IncludesVat")),
+    )  # fmt: skip
     number = document.get("InvoiceNumber") or document.get("Number")
     payload: dict[str, Any] = {
         "customerNumber": context.customer_number,

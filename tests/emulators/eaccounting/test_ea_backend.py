@@ -159,6 +159,38 @@ def test_orders_number_convert_and_cannot_be_deleted_when_shipped(
         backend.get("orders", draft["Id"])
 
 
+def test_prices_of_private_persons_include_vat_unless_the_company_shows_them_without(
+    backend: EAccountingBackend,
+) -> None:
+    backend.store.company["ShowPricesExclVatPC"] = False
+    article = backend.create_article(article_payload(backend))
+    person = backend.create_customer(customer_payload(backend, IsPrivatePerson=True))
+    company = backend.create_customer(customer_payload(backend, Name="Fjord AS"))
+
+    gross = backend.create_order(order_payload(person["Id"], article["Id"]))
+    net = backend.create_order(order_payload(company["Id"], article["Id"]))
+
+    assert gross["IncludesVat"] and not net["IncludesVat"]
+    assert gross["Amount"] == net["Amount"] == 270.0
+    assert gross["VatAmount"] == 54.0  # the 25 % VAT contained in 270.00
+    assert net["VatAmount"] == 67.5  # the 25 % VAT added to 270.00
+    invoice = backend.convert_order(gross["Id"])
+    assert invoice["TotalAmountInvoiceCurrency"] == 270.0
+    assert invoice["TotalVatAmountInvoiceCurrency"] == 54.0
+    assert invoice["Rows"][0]["AmountNoVat"] == 216.0
+
+
+def test_row_amounts_round_half_to_even_like_dotnet(backend: EAccountingBackend) -> None:
+    article = backend.create_article(article_payload(backend, NetPrice=0.125))
+    customer = backend.create_customer(customer_payload(backend))
+    payload = order_payload(customer["Id"], article["Id"])
+    payload["Rows"][0].update(Quantity=1, DiscountPercentage=0)
+
+    order = backend.create_order(payload)
+
+    assert order["Rows"][0]["Amount"] == 0.12  # 0.125 -> 0.12, not 0.13
+
+
 def test_payments_make_an_invoice_paid(backend: EAccountingBackend) -> None:
     article = backend.create_article(article_payload(backend))
     customer = backend.create_customer(customer_payload(backend))

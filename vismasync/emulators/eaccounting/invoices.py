@@ -120,12 +120,23 @@ def build_invoice(
 
 def _totals(record: dict[str, Any], rate: float) -> None:
     by_rate: dict[float, list[float]] = {}
+    includes_vat = bool(record.get("IncludesVat"))
     for row in record["Rows"]:
         if row["IsTextRow"]:
             continue
         amounts = by_rate.setdefault(row["PercentVat"], [0.0, 0.0])
-        amounts[0] += row["AmountNoVat"]
-        amounts[1] += row["AmountNoVat"] * row["PercentVat"]
+        if includes_vat:
+            # Unit prices include VAT: the row's gross amount is what the customer pays.
+            gross = row["Quantity"] * row["UnitPrice"] * (1 - (row["DiscountPercentage"] or 0))
+            row["AmountNoVat"] = round(gross / (1 + row["PercentVat"]), 2)
+            amounts[0] += round(gross, 2)
+            amounts[1] += round(gross, 2) * row["PercentVat"] / (1 + row["PercentVat"])
+        else:
+            amounts[0] += row["AmountNoVat"]
+            amounts[1] += row["AmountNoVat"] * row["PercentVat"]
+    if includes_vat:
+        for amounts in by_rate.values():
+            amounts[0] -= round(amounts[1], 2)  # net = gross - the VAT it contains
     net = sum(a[0] for a in by_rate.values())
     vat = round(sum(round(a[1], 2) for a in by_rate.values()), 2)
     total = round(net + vat, 2)

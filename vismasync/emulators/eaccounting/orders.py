@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from vismasync.emulators.eaccounting import spec
@@ -38,6 +39,16 @@ def vat_rate(store: Store, article: dict[str, Any]) -> float:
     """The article's VAT rate as a fraction, from its account coding."""
     coding = store.find("articleaccountcodings", article.get("CodingId"))
     return float((coding or {}).get("VatRatePercent") or 0.0)
+
+
+def row_amount(quantity: Any, unit_price: Any, discount: Any) -> float:
+    """A row's amount as eAccounting computes it: .NET's decimal rounding (half to even)."""
+    exact = _dec(quantity) * _dec(unit_price) * (1 - _dec(discount))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 def includes_vat(store: Store, customer: dict[str, Any]) -> bool:
@@ -88,8 +99,7 @@ def _order_rows(store: Store, rows: list[dict[str, Any]], status: int) -> list[d
             if row["DeliveredQuantity"] is None:
                 # A shipped order has delivered what it ordered unless told otherwise.
                 row["DeliveredQuantity"] = row["Quantity"] if status >= SHIPPED else 0.0
-            discount = 1 - (row["DiscountPercentage"] or 0.0)
-            row["Amount"] = round(row["Quantity"] * row["UnitPrice"] * discount, 2)
+            row["Amount"] = row_amount(row["Quantity"], row["UnitPrice"], row["DiscountPercentage"])
         result.append(row)
     if errors:
         raise ValidationFailed(errors)
@@ -105,9 +115,10 @@ def _totals(store: Store, order: dict[str, Any]) -> None:
         discount = 1 - (row["DiscountPercentage"] or 0.0)
         delivered_amount = (row["DeliveredQuantity"] or 0.0) * row["UnitPrice"] * discount
         amount += row["Amount"]
-        vat += row["Amount"] * rate
+        # Amounts of a VAT-inclusive document are gross: the VAT is the part they contain.
+        vat += row["Amount"] * rate / (1 + rate) if order["IncludesVat"] else row["Amount"] * rate
         delivered += delivered_amount
-        delivered_vat += delivered_amount * rate
+        delivered_vat += delivered_amount * (rate / (1 + rate) if order["IncludesVat"] else rate)
     order["Amount"] = round(amount, 2)
     order["VatAmount"] = round(vat, 2)
     order["RoundingsAmount"] = 0.0

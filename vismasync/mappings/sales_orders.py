@@ -58,6 +58,10 @@ class DocumentContext:
     terms_name: str | None  # eAccounting terms of payment name of the customer
     # eAccounting article number -> VAT rate in percent (e.g. "25"), for tax code mapping
     vat_rates: Mapping[str, str] = field(default_factory=dict)
+    # How the customer pays, as eAccounting names its terms of payment type (TermsOfPaymentApi
+    # .TermsOfPaymentTypeText: Normal, CurrentMonth, Cash, CardPayment, DigitalWallet,
+    # PaymentServiceProvider): the key of the payment-methods value map.
+    payment_type: str | None = None
 
 
 class MappingProblem(ValueError):
@@ -340,6 +344,13 @@ def _result(payload: dict[str, Any], lines: list[MappedLine]) -> tuple[dict[str,
     return present, sorted({line.inventory_number for line in lines})
 
 
+def _contact(document: Mapping[str, Any], name_field: str) -> dict[str, Any] | None:
+    """The document's own contact for one of its addresses (name and reference person)."""
+    fields = {"name": document.get(name_field), "attention": document.get("YourReference")}
+    present = {k: v for k, v in fields.items() if v}
+    return {"overrideContact": True, **present} if present else None
+
+
 def _address(document: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
     fields = {
         "addressLine1": document.get(f"{prefix}Address1"),
@@ -382,8 +393,11 @@ def map_sales_order(
         "description": f"eAccounting {'order' if document.get('Number') else 'invoice'} {number}",
         "terms": maps.payment_terms.map(context.terms_name),
         "shipVia": maps.shipping_methods.map(document.get("DeliveryMethodCode")),
-        "paymentMethod": maps.payment_methods.map(document.get("PaymentMethod")),
+        "paymentMethod": maps.payment_methods.map(context.payment_type),
+        "soBillingAddress": _address(document, "Invoice"),
+        "soBillingContact": _contact(document, "InvoiceCustomerName"),
         "soShippingAddress": _address(document, "Delivery"),
+        "soShippingContact": _contact(document, "DeliveryCustomerName"),
         "note": "\n".join(notes) or None,
         "lines": [line.payload for line in lines],
     }
@@ -420,7 +434,7 @@ def map_customer_invoice(
         "invoiceText": f"eAccounting {'invoice' if 'InvoiceNumber' in document else 'order'} "
         f"{number}",
         "creditTermsId": maps.payment_terms.map(context.terms_name),
-        "paymentMethodId": maps.payment_methods.map(document.get("PaymentMethod")),
+        "paymentMethodId": maps.payment_methods.map(context.payment_type),
         "note": "\n".join(notes) or None,
         "invoiceLines": [line.payload for line in lines],
     }

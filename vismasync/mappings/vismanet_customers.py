@@ -99,3 +99,32 @@ def contact_person(customer: Mapping[str, Any], customer_number: str) -> dict[st
             "active": True,
         }
     )
+
+
+def _plain(value: Any) -> Any:
+    """A read value in the write shape: ``{"id": "NO"}`` -> ``"NO"``; empty strings are None."""
+    if isinstance(value, Mapping) and set(value) <= {"id", "name", "description"}:
+        return value.get("id")
+    return value if value not in ("", None) else None
+
+
+def _differs(wanted: Any, current: Any) -> bool:
+    if isinstance(wanted, Mapping):
+        current = current if isinstance(current, Mapping) else {}
+        return any(
+            _differs(v, _field(current, k)) for k, v in wanted.items() if k != "overrideAddress"
+        )
+    return _plain(wanted) != _plain(current)
+
+
+def _field(record: Mapping[str, Any], key: str) -> Any:
+    # Read DTOs name the country "country" ({"id": ...}) where write DTOs say "countryId".
+    if key == "countryId" and "countryId" not in record:
+        return record.get("country")
+    return record.get(key)
+
+
+def customer_differs(payload: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """Whether writing ``payload`` would change the Visma.net customer ``current`` (as read,
+    camelCase). Only fields the payload sets are compared: the others are never written."""
+    return any(_differs(value, _field(current, key)) for key, value in payload.items())

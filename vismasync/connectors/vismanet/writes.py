@@ -129,6 +129,8 @@ class SalesOrderWrite(WriteModel):
     ship_via: str | None = None
     payment_method: str | None = None
     terms: str | None = None
+    so_billing_address: SalesOrderAddressWrite | None = None
+    so_billing_contact: SalesOrderContactWrite | None = None
     so_shipping_address: SalesOrderAddressWrite | None = None
     so_shipping_contact: SalesOrderContactWrite | None = None
     lines: list[SalesOrderLineWrite]

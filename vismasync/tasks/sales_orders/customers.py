@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from vismasync.connectors.http import ApiError
 from vismasync.connectors.vismanet.client import VismaNetClient
+from vismasync.connectors.vismanet.models import Customer
 from vismasync.connectors.vismanet.writes import ContactWrite, CustomerWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
@@ -29,6 +30,7 @@ from vismasync.engine.write_once import ledger_for, settle_failure, write_once, 
 from vismasync.mappings.hashing import content_hash
 from vismasync.mappings.vismanet_customers import (
     contact_person,
+    customer_differs,
     customer_email,
     missing_fields,
     vismanet_customer,
@@ -60,7 +62,12 @@ def _upsert(
     email = customer_email(item.source) or ""
     write = CustomerWrite.model_validate(item.payload)
 
-    def update(number: str) -> str:
+    def update(number: str, current: Customer | None = None) -> str:
+        current = current if current is not None else client.get_customer(number)
+        if current is not None and not customer_differs(
+            item.payload, current.model_dump(by_alias=True)
+        ):
+            return "unchanged"  # already as it should be: no write
         if not ctx.dry_run:
             client.update_customer(number, write)
         return "updated"
@@ -71,13 +78,14 @@ def _upsert(
 
     in_flight = row is not None and row.status == LedgerStatus.IN_FLIGHT
     try:
-        existing = None if in_flight else find()
+        existing = None if in_flight else _linked_or_matched(client, row, email)
     except ApiError as exc:
         _fail_read(ctx, ledger, item, exc)
         return
     if existing is not None:
-        item.target_key = existing
-        write_update(ctx, ledger, item, what="customer", update=lambda: update(existing),
+        item.target_key = existing.number
+        write_update(ctx, ledger, item, what="customer",
+                     update=lambda: update(existing.number, existing),
                      content_hash=item.digest)  # fmt: skip
         return
     if ctx.dry_run:
@@ -87,6 +95,18 @@ def _upsert(
         create=lambda: client.create_customer(write),
         find=find, adopt=update, content_hash=item.digest,
     )  # fmt: skip
+
+
+def _linked_or_matched(
+    client: VismaNetClient, row: LedgerEntry | None, email: str
+) -> Customer | None:
+    """The Visma.net customer this eAccounting customer is: the one the ledger links it to
+    (its e-mail or address may have changed since), else the one with its e-mail address."""
+    if row is not None and row.target_key and not row.target_key.startswith("("):
+        linked = client.get_customer(row.target_key)
+        if linked is not None:
+            return linked
+    return client.find_customer_by_email(email) if email else None
 
 
 def _fail_read(ctx: RunContext, ledger: Ledger, item: WorkItem, exc: ApiError) -> None:

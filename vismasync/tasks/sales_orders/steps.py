@@ -138,6 +138,7 @@ def _map(ctx: RunContext, item: WorkItem) -> tuple[dict[str, Any], list[str]]:
         branch_number=item.extra.get("branch") or settings.branch.default,
         country_code=item.extra.get("country"),
         terms_name=terms.get("Name") if isinstance(terms, dict) else None,
+        payment_type=terms.get("TermsOfPaymentTypeText") if isinstance(terms, dict) else None,
         vat_rates=item.extra.get("vat_rates") or {},
     )
     mapper = (

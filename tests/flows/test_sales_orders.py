@@ -175,7 +175,7 @@ def test_dry_run_leaves_both_systems_and_the_ledger_untouched(demo):
 def test_a_dropped_connection_after_commit_creates_no_duplicate(demo):
     demo.vismanet.admin.put(
         "/_emulator/faults",
-        json={"drop_after_commit": 100, "path_prefix": "/API/v2/salesorder", "seed": 7},
+        json={"drop_after_commit": 100, "path_prefix": "/salesorders-api/api/v3/SalesOrders", "seed": 7},
     ).raise_for_status()
     sync_sales_orders(demo.name, limit=8)
     committed = set(vn_orders(demo))

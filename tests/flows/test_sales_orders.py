@@ -172,10 +172,13 @@ def test_dry_run_leaves_both_systems_and_the_ledger_untouched(demo):
     assert f"created {expected}" in result["summary"]
 
 
+V3_ORDERS = "/salesorders-api/api/v3/SalesOrders"
+
+
 def test_a_dropped_connection_after_commit_creates_no_duplicate(demo):
     demo.vismanet.admin.put(
         "/_emulator/faults",
-        json={"drop_after_commit": 100, "path_prefix": "/API/v2/salesorder", "seed": 7},
+        json={"drop_after_commit": 100, "path_prefix": V3_ORDERS, "seed": 7},
     ).raise_for_status()
     sync_sales_orders(demo.name, limit=8)
     committed = set(vn_orders(demo))

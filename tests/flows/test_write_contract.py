@@ -38,6 +38,18 @@ def paid_with_journals(text: str) -> str:
     )
 
 
+def automatic_numbering(text: str) -> str:
+    """Orders of a type that numbers automatically: keyed by their customer reference."""
+    return text.replace("order_type: SO\n", "order_type: QT\n").replace(
+        "order_numbering_id: SOORDER", "order_numbering_id: SOQUOTE"
+    )
+
+
+def retired_v2(text: str) -> str:
+    """Orders through the monolith's retired /v2/salesorder."""
+    return text.replace("sales_order_api: v3", "sales_order_api: v2")
+
+
 def _vn(demo):
     return demo.vn_service.backend().state
 
@@ -108,8 +120,13 @@ class WriteCase:
 
 
 CASES = [
-    WriteCase("sales order", sync_sales_orders, "vismanet", "/API/v2/salesorder", "POST",
-              "order", _sales_orders),
+    WriteCase("sales order", sync_sales_orders, "vismanet", "/salesorders-api/api/v3/SalesOrders",
+              "POST", "order", _sales_orders),
+    WriteCase("sales order by customer reference", sync_sales_orders, "vismanet",
+              "/salesorders-api/api/v3/SalesOrders", "POST", "order", _sales_orders,
+              config=automatic_numbering),
+    WriteCase("sales order (v2)", sync_sales_orders, "vismanet", "/API/v2/salesorder", "POST",
+              "order", _sales_orders, config=retired_v2),
     WriteCase("customer of an order", sync_sales_orders, "vismanet", "/API/v1/customer", "POST",
               "customer", _vn_customers),
     WriteCase("contact person", sync_sales_orders, "vismanet", "/API/v1/contact", "POST",

@@ -44,6 +44,8 @@ class EAccountingConnection(StrictModel):
 
 class VismaNetConnection(StrictModel):
     api_url: HttpUrl = HttpUrl("https://api.finance.visma.net")
+    # The SalesOrders V3 service (its own host); paths /api/v3/... are appended.
+    salesorders_url: HttpUrl = HttpUrl("https://salesorder.visma.net")
     token_url: HttpUrl = HttpUrl("https://connect.visma.com/connect/token")
     client_id: Annotated[str, Field(min_length=1)]
     client_secret: SecretRef
@@ -52,6 +54,8 @@ class VismaNetConnection(StrictModel):
         "vismanet_erp_service_api:read",
         "vismanet_erp_service_api:create",
         "vismanet_erp_service_api:update",
+        "visma.net.erp.salesorder:read",
+        "visma.net.erp.salesorder:write",
     ]
 
 
@@ -152,6 +156,15 @@ class SalesOrdersSettings(FlowSettings):
     statuses: Annotated[list[OrderStatus], Field(min_length=1)] = ["Shipped"]
     target_document: Literal["sales_order", "customer_invoice"] = "sales_order"
     order_type: Annotated[str, Field(min_length=1, max_length=2)] = "SO"
+    # v3: SalesOrders V3 (salesorder.visma.net); v2: the monolith's /v2/salesorder, retired
+    # by Visma on 2026-03-31 and throttled since.
+    sales_order_api: Literal["v3", "v2"] = "v3"
+    # The key an order carries (V3): its orderId (manually numbered order types), the
+    # customer reference (automatically numbered), or auto: by the numbering of order_type.
+    order_key: Literal["auto", "order_id", "customer_reference"] = "auto"
+    # The numbering sequence of order_type (Visma.net's order type screen names it; the API's
+    # order type does not), read by order_key auto and by `vismasync check`.
+    order_numbering_id: Annotated[str, Field(min_length=1, max_length=10)] = "SOORDER"
     hold: bool = False
     branch: BranchSettings = BranchSettings(default="1")
     warehouse: str | None = None

@@ -26,6 +26,8 @@ eaccounting:
   redirect_uri: http://localhost:8765/callback
 vismanet:
   api_url: {vismanet_url}/API
+  # SalesOrders V3: its own host in production, mounted beside the Visma.net emulator here.
+  salesorders_url: {vismanet_url}/salesorders-api
   token_url: {vismanet_url}/connect/token
   client_id: {VISMANET_DEMO_CLIENT[0]}
   client_secret: env:{VISMANET_SECRET_ENV}
@@ -34,6 +36,8 @@ vismanet:
     - vismanet_erp_service_api:read
     - vismanet_erp_service_api:create
     - vismanet_erp_service_api:update
+    - visma.net.erp.salesorder:read
+    - visma.net.erp.salesorder:write
 flows:
   customers:
     enabled: true
@@ -62,6 +66,9 @@ flows:
     statuses: [Shipped, Invoiced]
     target_document: sales_order
     order_type: SO
+    sales_order_api: v3
+    order_key: auto
+    order_numbering_id: SOORDER
     branch:
       default: "1"
       by_country: {{"NO": "2", "DK": "3", "FI": "3", "DE": "3", "NL": "3"}}

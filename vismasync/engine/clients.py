@@ -7,10 +7,14 @@ not be hashed, pickled or shared across processes by the orchestrator.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from vismasync.config.model import IntegrationConfig
 from vismasync.connectors.eaccounting.client import EAccountingClient
 from vismasync.connectors.vismanet.client import VismaNetClient
+from vismasync.connectors.vismanet.salesorders import SalesOrderWriter, V2SalesOrderWriter
+from vismasync.connectors.vismanet.salesorders_v3 import v3_writer_factory
+from vismasync.connectors.vismanet.transport import VismaNetHttp
 from vismasync.store.database import get_engine
 from vismasync.store.tokens import OAuthTokenRepository
 
@@ -27,7 +31,27 @@ def eaccounting_token_store(config: IntegrationConfig) -> OAuthTokenRepository:
 def _cache_key(config: IntegrationConfig, system: str) -> tuple[str, str]:
     # The whole connection section: a changed setting builds a new client.
     section = getattr(config, system).model_dump_json()
+    if system == "vismanet":  # and the settings that choose its sales-order writer
+        section += repr(_writer_settings(config))
     return (config.name, f"{system}:{section}")
+
+
+def _writer_settings(config: IntegrationConfig) -> tuple[str, str, str]:
+    settings = config.flows.sales_orders
+    return (settings.sales_order_api, settings.order_key, settings.order_numbering_id)
+
+
+def sales_order_writer(config: IntegrationConfig) -> Callable[[VismaNetHttp], SalesOrderWriter]:
+    """The writer the integration's sales orders go through: SalesOrders V3 unless the retired
+    v2 endpoint is chosen (``flows.sales_orders.sales_order_api``)."""
+    api, order_key, numbering_id = _writer_settings(config)
+    if api == "v2":
+        return V2SalesOrderWriter
+    return v3_writer_factory(
+        str(config.vismanet.salesorders_url).rstrip("/"),
+        order_key=order_key,
+        numbering_id=numbering_id,
+    )
 
 
 def build_eaccounting_client(
@@ -58,6 +82,7 @@ def build_vismanet_client(
         client_secret=client_secret or vn.client_secret.resolve().get_secret_value(),
         tenant_id=vn.tenant_id,
         scopes=tuple(vn.scopes),
+        sales_order_writer=sales_order_writer(config),
     )
 
 

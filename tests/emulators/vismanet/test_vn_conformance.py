@@ -50,6 +50,7 @@ SAMPLE_GETS = {
     "/v1/country/{key}": "/v1/country/SE",
     "/v1/attribute/{key}": "/v1/attribute/COLOR",
     "/v1/salesordertype/{key}": "/v1/salesordertype/SO",
+    "/v1/numberSequence/{numberingId}": "/v1/numberSequence/SOORDER",
     "/v1/customer/customerClass/{key}": "/v1/customer/customerClass/1",
     "/v1/inventory/itemclass/{key}": "/v1/inventory/itemclass/GOODS",
 }

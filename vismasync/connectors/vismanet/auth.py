@@ -26,6 +26,9 @@ DEFAULT_SCOPES = (
     "vismanet_erp_service_api:read",
     "vismanet_erp_service_api:create",
     "vismanet_erp_service_api:update",
+    # SalesOrders V3 (its own service, the same Visma Connect client and token).
+    "visma.net.erp.salesorder:read",
+    "visma.net.erp.salesorder:write",
 )
 # Renew this long before expiry (clients in the field renew 1-5 minutes early), but never more
 # than half the lifetime, so short-lived tokens are still reused.

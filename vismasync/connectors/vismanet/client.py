@@ -208,8 +208,20 @@ class VismaNetClient:
         """Create an order; with ``key`` it can later be found by :meth:`find_sales_order`."""
         return self.sales_orders.create(order, key)
 
-    def find_sales_order(self, order_type: str, key: str) -> SalesOrder | None:
-        return self.sales_orders.find(order_type, key)
+    def find_sales_order(
+        self,
+        order_type: str,
+        key: str,
+        *,
+        customer: str | None = None,
+        since: datetime | None = None,
+    ) -> SalesOrder | None:
+        """The order created with ``key`` (see :class:`SalesOrderWriter.find`), or None."""
+        return self.sales_orders.find(order_type, key, customer=customer, since=since)
+
+    def numbering(self, numbering_id: str) -> dict[str, Any] | None:
+        """A numbering sequence (``manualNumbering``, ...), or None when it does not exist."""
+        return self.http.get_or_none(f"/v1/numberSequence/{_seg(numbering_id)}")
 
     def list_sales_orders(
         self,

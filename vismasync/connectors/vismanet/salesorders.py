@@ -1,4 +1,7 @@
-"""Sales-order writers: one interface, the v2 monolith endpoint now, SalesOrders V3 later.
+"""Sales-order writers: one interface; here the retired v1/v2 monolith endpoints.
+
+SalesOrders V3, the default, is in :mod:`salesorders_v3`. The v1/v2 endpoints were retired on
+2026-03-31 and are throttled since; this writer stays for installations that still reach them.
 
 The exactly-once protocol needs a key we choose, written into the order, that can be looked up
 in O(1) calls. The monolith has no list filter on ``customerRefNo``/``customerOrder``
@@ -11,6 +14,7 @@ reading the order), and looks an order up with one GET (404 = absent).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote
 
@@ -32,8 +36,17 @@ class SalesOrderWriter(Protocol):
         """Create the order; with ``key``, the order is findable by it afterwards."""
         ...
 
-    def find(self, order_type: str, key: str) -> SalesOrder | None:
-        """The order created with ``key``, or None; one request."""
+    def find(
+        self,
+        order_type: str,
+        key: str,
+        *,
+        customer: str | None = None,
+        since: datetime | None = None,
+    ) -> SalesOrder | None:
+        """The order created with ``key``, or None. ``customer`` (its Visma.net number) and
+        ``since`` (a time before the order can have been written) narrow a lookup that has to
+        list orders; a writer with an addressable key ignores them."""
         ...
 
 
@@ -55,7 +68,15 @@ class V2SalesOrderWriter:
         number = self.http.create("/v2/salesorder", order.payload())
         return SalesOrderRef(order.order_type, number)
 
-    def find(self, order_type: str, key: str) -> SalesOrder | None:
+    def find(
+        self,
+        order_type: str,
+        key: str,
+        *,
+        customer: str | None = None,
+        since: datetime | None = None,
+    ) -> SalesOrder | None:
+        del customer, since  # the order number is addressable: one GET
         data = self.http.get_or_none(f"/v1/salesorder/{_segment(order_type)}/{_segment(key)}")
         return SalesOrder.model_validate(data) if data is not None else None
 

@@ -58,6 +58,8 @@ def error_from_response(
     message = code = error_id = None
     if isinstance(body, dict):
         message = body.get("message") or body.get("Message") or body.get("ExceptionMessage")
+        # SalesOrders V3 answers RFC 7807 problem details (with per-field errors on a 400).
+        message = message or body.get("detail") or body.get("title")
         code = body.get("ExceptionFaultCode")
         error_id = body.get("ExceptionMessageID")
     if not message:
@@ -162,6 +164,19 @@ class VismaNetHttp:
             kind=RequestKind.of(method),
             sleep=self.sleep,
         )
+
+    def sibling(self, api_base_url: str) -> VismaNetHttp:
+        """The same company, token, budget and retry policy on another base URL (the
+        SalesOrders V3 service is its own host)."""
+        return VismaNetHttp(
+            self.http, api_base_url, self.auth, retry_policy=self.policy,
+            limiter=self.limiter, sleep=self.sleep, page_size=self.page_size,
+        )  # fmt: skip
+
+    def send_json(self, method: str, path: str, payload: dict[str, Any]) -> httpx.Response:
+        """A write whose body is plain JSON (SalesOrders V3), not the monolith's wrapped DTO;
+        sent again only when the resolution table says it was not sent."""
+        return self._call(method, path, json=payload)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self._call("GET", path, params=params).json()

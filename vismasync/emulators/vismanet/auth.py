@@ -25,6 +25,10 @@ METHOD_SCOPES = {
     "PATCH": f"{SCOPE_PREFIX}update",
     "DELETE": f"{SCOPE_PREFIX}delete",
 }
+# The SalesOrders V3 service's scopes (its API description), granted by the same Visma Connect.
+V3_SCOPE_PREFIX = "visma.net.erp.salesorder:"
+V3_SCOPES = (f"{V3_SCOPE_PREFIX}read", f"{V3_SCOPE_PREFIX}write")
+V3_METHOD_SCOPES = {"GET": V3_SCOPES[0], "HEAD": V3_SCOPES[0]}  # any other method: write
 TOKEN_LIFETIME = 3600  # the documented example's expires_in
 
 
@@ -110,8 +114,11 @@ class TokenIssuer:
             "scope": " ".join(requested),
         }
 
-    def authorize(self, authorization: str | None, method: str) -> tuple[str, Grant]:
-        """The company key and grant behind a bearer header, checked for the method's scope."""
+    def authorize(
+        self, authorization: str | None, method: str, *, v3: bool = False
+    ) -> tuple[str, Grant]:
+        """The company key and grant behind a bearer header, checked for the method's scope
+        (``v3``: a SalesOrders V3 operation, which needs that service's scopes)."""
         token = ""
         if authorization and authorization[:7].lower() == "bearer ":
             token = authorization[7:].strip()
@@ -122,7 +129,10 @@ class TokenIssuer:
         company = self.companies.get(grant.tenant_id)
         if company is None:
             raise IPPError("No license for this company.", fault_code="12027", status_code=401)
-        needed = METHOD_SCOPES.get(method.upper(), f"{SCOPE_PREFIX}read")
+        if v3:
+            needed = V3_METHOD_SCOPES.get(method.upper(), V3_SCOPES[1])
+        else:
+            needed = METHOD_SCOPES.get(method.upper(), f"{SCOPE_PREFIX}read")
         if needed not in grant.scopes:
             raise ForbiddenError(f"Insufficient scope: this operation requires '{needed}'.")
         return company, grant

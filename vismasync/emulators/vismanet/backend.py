@@ -15,6 +15,7 @@ from vismasync.emulators.vismanet.inventory import InventoryRules
 from vismasync.emulators.vismanet.receivables import ReceivablesRules
 from vismasync.emulators.vismanet.reference import ReferenceData
 from vismasync.emulators.vismanet.salesorders import SalesOrderRules
+from vismasync.emulators.vismanet.salesorders_v3 import SalesOrderV3Rules
 from vismasync.emulators.vismanet.state import (
     DEFAULT_MAX_PAGE_SIZE,
     INVENTORY_MAX_PAGE_SIZE,
@@ -31,6 +32,7 @@ class VismaNetBackend:
         self.customers = CustomerRules(self.state)
         self.inventory = InventoryRules(self.state)
         self.sales_orders = SalesOrderRules(self.state, self.inventory)
+        self.sales_orders_v3 = SalesOrderV3Rules(self.state, self.sales_orders)
         self.receivables = ReceivablesRules(self.state)
         self.reference = ReferenceData(self.state)
 

@@ -9,7 +9,7 @@ and standard OAuth JSON on the token endpoint.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 
 class VismaNetError(Exception):
@@ -101,3 +101,56 @@ class OAuthError(VismaNetError):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.error, "error_description": self.message}
+
+
+class ProblemError(VismaNetError):
+    """SalesOrders V3 errors: RFC 7807 ``ProblemDetails`` (404, 409, 412, 428, a bad query)."""
+
+    TITLES: ClassVar[dict[int, str]] = {
+        400: "Bad Request",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        409: "Conflict",
+        412: "Precondition Failed",
+        428: "Precondition Required",
+    }
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "type": f"https://httpstatuses.io/{self.status_code}",
+            "title": self.TITLES.get(self.status_code, "Error"),
+            "status": self.status_code,
+            "detail": self.message,
+        }
+
+
+class ValidationProblem(VismaNetError):
+    """SalesOrders V3's 400 for a rejected write: ``SalesOrderValidationProblemDetails``, one
+    entry per problem with a documented error code (``x-visma-erp-error-codes``)."""
+
+    status_code = 400
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        """``problems``: (error code, message, property) triples."""
+        self.problems = problems
+        super().__init__("; ".join(f"{prop}: {message}" for _, message, prop in problems))
+
+    def body(self) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        for _, message, prop in self.problems:
+            errors.setdefault(prop, []).append(message)
+        return {
+            "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+            "title": "One or more validation errors occurred.",
+            "status": 400,
+            "detail": self.message,
+            "errors": errors,
+            "details": [
+                {"code": code, "message": message, "parameters": {"property": prop}}
+                for code, message, prop in self.problems
+            ],
+        }

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vismasync.emulators.vismanet.errors import RateLimitExceeded, VismaNetError
 from vismasync.emulators.vismanet.service import VismaNetService
 
+V3_ROOT = "/salesorders-api/"  # the SalesOrders V3 service's mount point (routes_v3)
 # Visma Connect's token endpoint and the emulator's admin surface are not behind the gateway.
 GATEWAY_EXEMPT = ("/connect/", "/_emulator")
 
@@ -40,7 +41,11 @@ class GatewayMiddleware:
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         service = self.service
         try:
-            company, grant = service.issuer.authorize(headers.get("authorization"), scope["method"])
+            company, grant = service.issuer.authorize(
+                headers.get("authorization"),
+                scope["method"],
+                v3=path.lower().startswith(V3_ROOT),
+            )
         except VismaNetError as error:
             await error_response(error, service.budget.peek(None))(scope, receive, send)
             return

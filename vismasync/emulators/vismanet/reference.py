@@ -99,6 +99,14 @@ class ReferenceData:
                 raise NotFoundError(f"{spec.label} '{key}' not found.")
             return _visible(snapshot(record), spec)
 
+    def numbering(self, numbering_id: str) -> Record:
+        """A numbering sequence (``GET /v1/numberSequence/{numberingId}``)."""
+        with self.state.lock:
+            record = self.state.numberings.get(numbering_id)
+            if record is None:
+                raise NotFoundError(f"Numbering '{numbering_id}' not found.")
+            return snapshot(record)
+
 
 def _visible(record: Record, spec: ReferenceKind) -> Record:
     for name in spec.hidden:

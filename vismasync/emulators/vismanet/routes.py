@@ -120,6 +120,9 @@ class PrefixedRoutes:
     def put(self, path: str) -> Callable[[Callable], Callable]:
         return self._method("PUT", path)
 
+    def patch(self, path: str) -> Callable[[Callable], Callable]:
+        return self._method("PATCH", path)
+
 
 def add_token_route(app_router: APIRouter, service: VismaNetService) -> None:
     """Visma Connect's token endpoint (form-encoded client-credentials request)."""
@@ -148,6 +151,10 @@ def _reference_routes(router: PrefixedRoutes) -> None:
         router.add_api_route(path, _listing(kind, names, is_paged, metadata), methods=["GET"])
     for path, kind in REFERENCE_ITEMS:
         router.add_api_route(path, _single(kind), methods=["GET"])
+
+    @router.get("/v1/numberSequence/{numberingId}")
+    def numbering(request: Request, numberingId: str) -> JSONResponse:
+        return item_response(backend_of(request).reference.numbering(numberingId))
 
     @router.get("/v1/creditTerm")
     def credit_terms(request: Request) -> JSONResponse:

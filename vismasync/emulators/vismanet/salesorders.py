@@ -69,8 +69,11 @@ class SalesOrderRules:
                     order.pop("note", None)
             return result
 
-    def create(self, dto: dict[str, Any]) -> tuple[str, str]:
-        """Insert an order from an unwrapped SalesOrderUpdateDto; returns (type, number)."""
+    def create(self, dto: dict[str, Any], *, allow_no_lines: bool = False) -> tuple[str, str]:
+        """Insert an order from an unwrapped SalesOrderUpdateDto; returns (type, number).
+
+        ``allow_no_lines``: SalesOrders V3 creates an order without lines (its sample request
+        does); the monolith refuses one."""
         with self.state.lock:
             state = self.state
             fail = "Error creating salesOrder."
@@ -90,7 +93,7 @@ class SalesOrderRules:
             else:
                 number = self._next_number(order_type)
             lines_in = [line for line in dto.get("lines") or [] if isinstance(line, dict)]
-            if not lines_in:
+            if not lines_in and not allow_no_lines:
                 raise ValidationError(f"{fail} The order must have at least one line.")
             header_branch = self._branch(dto.get("branchNumber"), fail)
             lines = [
@@ -151,6 +154,8 @@ class SalesOrderRules:
                     self.inventory.book(line["inventory"]["number"], line["warehouse"]["id"],
                                         line["quantity"])  # fmt: skip
             state.sales_orders[(order_type, number)] = order
+            state.order_created[(order_type, number)] = now
+            state.order_versions[(order_type, number)] = 1
             return order_type, number
 
     # ----- helpers ---------------------------------------------------------------------------

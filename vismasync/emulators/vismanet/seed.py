@@ -36,6 +36,9 @@ PAYMENT_METHODS = {"INVOICE": ("Invoice", "DirectDeposit"), "CARD": ("Card", "Cr
 ORDER_TYPES = {"SO": ("Sales order", "SalesOrder", "Invoice"),
                "IN": ("Invoice", "Invoice", "Invoice"),
                "QT": ("Quote", "Quote", "NoUpdate")}  # fmt: skip
+# Order type -> (numbering id, manual numbering). SO numbers manually so an integration can
+# give its orders its own ids (SalesOrders V3 ``orderId``); the others number automatically.
+ORDER_NUMBERING = {"SO": ("SOORDER", True), "IN": ("SOINVOICE", False), "QT": ("SOQUOTE", False)}
 ITEM_CLASSES = {"GOODS": ("Goods", "FinishedGoodItem"), "BOOKS": ("Books", "FinishedGoodItem"),
                 "SERVICE": ("Services", "ServiceItem")}  # fmt: skip
 ACCOUNTS = {"1510": "Accounts receivable", "1930": "Bank account", "2611": "Output VAT 25%",
@@ -113,6 +116,15 @@ def seed_reference(state: CompanyState) -> None:
              "defaultOperation": "Issue", "customerDocumentType": c, "lastModifiedDateTime": t0}
          for k, (d, b, c) in ORDER_TYPES.items()}
     )  # fmt: skip
+    for order_type, (numbering, manual) in ORDER_NUMBERING.items():
+        state.order_numbering[order_type] = numbering
+        state.numberings[numbering] = {
+            "numberingId": numbering, "description": f"{ORDER_TYPES[order_type][0]} numbers",
+            "manualNumbering": manual, "newNumberSymbol": "<NEW>",
+            "sequence": [] if manual else [{"startNbr": "000001", "endNbr": "999999",
+                                            "lastNbr": "000000", "warnNbr": "999900",
+                                            "nbrStep": 1, "nextNumber": "000001"}],
+        }  # fmt: skip
     state.item_classes.update(
         {k: {"id": k, "description": d, "type": t} for k, (d, t) in ITEM_CLASSES.items()}
     )

@@ -13,6 +13,7 @@ from vismasync.emulators.common import CannedResponse, EmulatorControl, install
 from vismasync.emulators.vismanet.errors import RateLimitExceeded, VismaNetError
 from vismasync.emulators.vismanet.gateway import GatewayMiddleware, error_response
 from vismasync.emulators.vismanet.routes import add_api_routes, add_token_route
+from vismasync.emulators.vismanet.routes_v3 import add_v3_routes
 from vismasync.emulators.vismanet.service import VismaNetService
 
 # The same API answers at the current root (/v1/...) and at the legacy path shapes some
@@ -59,7 +60,8 @@ def error_handlers(app: FastAPI) -> None:
 
 
 def create_app(service: VismaNetService | None = None) -> FastAPI:
-    """The emulator as an ASGI app: API routes (at every prefix), token endpoint, admin surface.
+    """The emulator as an ASGI app: API routes (at every prefix), the SalesOrders V3 service
+    under ``/salesorders-api``, token endpoint, admin surface.
 
     A demo-seeded service unless one is given.
     """
@@ -69,6 +71,8 @@ def create_app(service: VismaNetService | None = None) -> FastAPI:
     add_token_route(app.router, service)
     for prefix in API_PREFIXES:
         add_api_routes(app.router, prefix)
+    # SalesOrders V3: its own host in production, its own path root here (same company).
+    add_v3_routes(app.router)
     error_handlers(app)
     app.add_middleware(GatewayMiddleware, service=service)
     # ASP.NET routing: /V1/Customer is /v1/customer.

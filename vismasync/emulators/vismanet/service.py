@@ -5,7 +5,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from vismasync.emulators.vismanet.auth import ALL_SCOPES, SCOPE_PREFIX, ServiceClient, TokenIssuer
+from vismasync.emulators.vismanet.auth import (
+    ALL_SCOPES,
+    SCOPE_PREFIX,
+    V3_SCOPES,
+    ServiceClient,
+    TokenIssuer,
+)
 from vismasync.emulators.vismanet.backend import VismaNetBackend
 from vismasync.emulators.vismanet.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateBudget
 from vismasync.emulators.vismanet.seed import build_backend, empty_backend, populate
@@ -17,8 +23,8 @@ DEMO_CLIENT_ID = "vismasync-demo"
 READONLY_CLIENT_ID = "vismasync-demo-readonly"
 DEMO_CLIENT_SECRET = "demo-secret"
 DEMO_CLIENTS = [
-    ServiceClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ALL_SCOPES),
-    ServiceClient(READONLY_CLIENT_ID, DEMO_CLIENT_SECRET, (f"{SCOPE_PREFIX}read",)),
+    ServiceClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ALL_SCOPES + V3_SCOPES),
+    ServiceClient(READONLY_CLIENT_ID, DEMO_CLIENT_SECRET, (f"{SCOPE_PREFIX}read", V3_SCOPES[0])),
 ]
 
 

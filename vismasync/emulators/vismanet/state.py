@@ -80,6 +80,14 @@ class CompanyState:
     customer_classes: dict[str, Record] = field(default_factory=dict)
     item_classes: dict[str, Record] = field(default_factory=dict)
     accounts: dict[str, Record] = field(default_factory=dict)
+    # Numbering sequences (NumberingDto shape) and which one each order type draws from: the
+    # order type's DTO does not say, the SalesOrders V3 service enforces it on create.
+    numberings: dict[str, Record] = field(default_factory=dict)
+    order_numbering: dict[str, str] = field(default_factory=dict)
+    # Per sales order (type, number): its creation time and its version (V3's ETag), kept
+    # beside the v1-shaped record so the monolith's responses stay as documented.
+    order_created: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    order_versions: dict[tuple[str, str], int] = field(default_factory=dict)
 
     # Number series: the next value of each auto-numbered key.
     counters: dict[str, int] = field(default_factory=dict)

@@ -7,6 +7,7 @@ items in place. Commit goes through the one exactly-once write path with the doc
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from prefect import task
@@ -29,6 +30,7 @@ from vismasync.store.models import LedgerStatus
 from vismasync.tasks.sales_orders.product_index import inventory_index
 from vismasync.tasks.sales_orders.read import source_entity
 
+CLOCK_MARGIN = timedelta(days=1)
 # eAccounting articles' VAT rates per account coding, read once per process.
 _coding_rates: dict[str, dict[str, str]] = {}
 
@@ -87,14 +89,33 @@ def enrich(ctx: RunContext, batch: Batch) -> None:
         )
 
 
-def find_existing(ctx: RunContext, ref: str) -> str | None:
-    """The Visma.net document carrying ``ref``, if any (its number)."""
+def written_after(document: dict[str, Any]) -> datetime | None:
+    """A time before any order for ``document`` can have been written: its creation in
+    eAccounting, less a day for the two services' clocks."""
+    created = document.get("CreatedUtc")
+    if not created:
+        return None
+    when = created if isinstance(created, datetime) else datetime.fromisoformat(str(created))
+    return when - CLOCK_MARGIN
+
+
+def find_existing(ctx: RunContext, item: WorkItem) -> str | None:
+    """The Visma.net document carrying the item's key (``extra["ref"]``), if any (its number).
+
+    A sales order keyed by its customer reference is found by listing orders modified since
+    the document was created (of its customer, once that is known)."""
     settings = ctx.config.flows.sales_orders
     client = vismanet_client(ctx.config)
+    ref = item.extra["ref"]
     if settings.target_document == "customer_invoice":
         invoice = client.find_customer_invoice_by_external_reference(ref)
         return invoice.reference_number if invoice else None
-    order = client.find_sales_order(settings.order_type, ref)
+    order = client.find_sales_order(
+        settings.order_type,
+        ref,
+        customer=item.extra.get("customer_number") or None,
+        since=written_after(item.source),
+    )
     return order.order_no if order else None
 
 
@@ -114,7 +135,7 @@ def check_exists(ctx: RunContext, batch: Batch) -> None:
             # ever applied by Visma.net (an unknown outcome stays in flight instead).
             continue
         else:
-            found = find_existing(ctx, item.extra["ref"])
+            found = find_existing(ctx, item)
             if found is not None:
                 item.settle("unchanged", found)
 
@@ -201,6 +222,6 @@ def commit(ctx: RunContext, batch: Batch) -> None:
         write_once(
             ctx, ledger, item, what=noun,
             create=lambda item=item: _create(ctx, item),
-            find=lambda item=item: find_existing(ctx, item.extra["ref"]),
+            find=lambda item=item: find_existing(ctx, item),
             content_hash=item.source_hash,
         )  # fmt: skip

@@ -76,6 +76,14 @@ def test_every_eligible_order_arrives_exactly_once_and_correctly(demo):
             source.get("DeliveryMethodCode") or ""
         )
         assert (order.get("shipVia") or {}).get("id") == carrier
+        # Both addresses: billing from the invoice address, shipping from the delivery address.
+        billing = order.get("soBillingAddress") or {}
+        if source.get("InvoiceAddress1"):
+            assert billing.get("addressLine1") == source["InvoiceAddress1"]
+            assert billing.get("city") == source.get("InvoiceCity")
+        shipping = order.get("soShippingAddress") or {}
+        if source.get("DeliveryAddress1"):
+            assert shipping.get("addressLine1") == source["DeliveryAddress1"]
         # Lines: every article row, shipping as its own line, discounts and tax codes.
         article_rows = [r for r in source["Rows"] if not r.get("IsTextRow")]
         assert len(order["lines"]) == len(article_rows)

@@ -29,7 +29,11 @@ from vismasync.connectors.http import Action, ApiError, DataError, ErrorClass, W
 from vismasync.connectors.vismanet.models import SalesOrder
 from vismasync.connectors.vismanet.salesorders import SalesOrderRef
 from vismasync.connectors.vismanet.transport import VismaNetHttp, key_from_location
-from vismasync.connectors.vismanet.writes import SalesOrderWrite
+from vismasync.connectors.vismanet.writes import (
+    SalesOrderAddressWrite,
+    SalesOrderContactWrite,
+    SalesOrderWrite,
+)
 
 OrderKey = Literal["auto", "order_id", "customer_reference"]
 API = "/api/v3/SalesOrders"
@@ -59,8 +63,6 @@ def new_sales_order_command(
     ``order_id``: the id to give the order (manually numbered types); ``reference``: our key,
     written as ``customer.refNo`` unless the order already carries a reference.
     """
-    address = order.so_shipping_address
-    contact = order.so_shipping_contact
     lines = []
     for line in order.lines:
         discounted = line.discount_percent is not None or line.discount_amount is not None
@@ -93,22 +95,37 @@ def new_sales_order_command(
         "status": None if order.hold is None else ("Hold" if order.hold else "Open"),
         "description": order.description,
         "note": order.note,
+        "billing": _present({
+            "address": _address(order.so_billing_address),
+            "contact": _contact(order.so_billing_contact),
+        }),
         "shipping": _present({
             "shipViaId": order.ship_via,
-            "address": address and _present({
-                "line1": address.address_line1, "line2": address.address_line2,
-                "postalCode": address.postal_code, "city": address.city,
-                "countryId": address.country_id,
-            }),
-            "contact": contact and _present({
-                "name": contact.name, "attention": contact.attention,
-                "email": contact.email, "phone1": contact.phone1,
-            }),
+            "address": _address(order.so_shipping_address),
+            "contact": _contact(order.so_shipping_contact),
         }),
         "paymentSettings": _present({"paymentMethodId": order.payment_method}),
         "orderLines": lines,
     }  # fmt: skip
     return {k: v for k, v in command.items() if v is not None}
+
+
+def _address(address: SalesOrderAddressWrite | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return _present({
+        "line1": address.address_line1, "line2": address.address_line2,
+        "postalCode": address.postal_code, "city": address.city, "countryId": address.country_id,
+    })  # fmt: skip
+
+
+def _contact(contact: SalesOrderContactWrite | None) -> dict[str, Any] | None:
+    if contact is None:
+        return None
+    return _present({
+        "name": contact.name, "attention": contact.attention,
+        "email": contact.email, "phone1": contact.phone1,
+    })  # fmt: skip
 
 
 def order_from_v3(data: dict[str, Any]) -> SalesOrder:

@@ -14,6 +14,13 @@ from vismasync.config.secrets import SecretRef
 from vismasync.mappings.articles import ARTICLE_FIELDS
 from vismasync.mappings.data_mapper import check_expression
 from vismasync.mappings.value_maps import ValueMap
+from vismasync.mappings.write_targets import (
+    CUSTOMER_INVOICE,
+    EA_ARTICLE,
+    EA_CUSTOMER,
+    SALES_ORDER,
+    target_problem,
+)
 
 FlowName = Literal["sales_orders", "customers", "products", "stock"]
 FLOW_NAMES: tuple[FlowName, ...] = ("sales_orders", "customers", "products", "stock")
@@ -81,6 +88,8 @@ class FieldMapping(StrictModel):
     target: Annotated[str, Field(min_length=1)]
     source: str | None = None
     expression: str | None = None
+    # A rule whose source has no value leaves the target as it is, unless it says to clear it.
+    clear: bool = False
 
     @model_validator(mode="after")
     def _one_origin(self) -> FieldMapping:
@@ -98,6 +107,23 @@ class FlowSettings(StrictModel):
     # Reads start this long before the watermark, catching records committed late at the source.
     overlap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 10
     field_mappings: list[FieldMapping] = []
+
+    def write_target(self) -> str | None:
+        """The write model this flow's field mappings set (None: the flow takes none)."""
+        return None
+
+    @model_validator(mode="after")
+    def _known_targets(self) -> FlowSettings:
+        kind = self.write_target()
+        for index, rule in enumerate(self.field_mappings):
+            problem = (
+                target_problem(kind, rule.target)
+                if kind is not None
+                else "this flow writes no fields a mapping could set"
+            )
+            if problem is not None:
+                raise ValueError(f"field_mappings[{index}].target: {problem}")
+        return self
 
 
 class BranchSettings(StrictModel):
@@ -175,6 +201,9 @@ class SalesOrdersSettings(FlowSettings):
     financial_mutation: FinancialMutation = FinancialMutation()
     value_maps: SalesOrderValueMaps = SalesOrderValueMaps()
 
+    def write_target(self) -> str | None:
+        return CUSTOMER_INVOICE if self.target_document == "customer_invoice" else SALES_ORDER
+
     @model_validator(mode="after")
     def _statuses_fit_the_source(self) -> SalesOrdersSettings:
         if self.source_document == "invoice":
@@ -208,6 +237,9 @@ class CustomerDefaults(StrictModel):
 
 
 class CustomersSettings(FlowSettings):
+    def write_target(self) -> str | None:
+        return EA_CUSTOMER
+
     defaults: CustomerDefaults = CustomerDefaults()
     value_maps: CustomerValueMaps = CustomerValueMaps()
 
@@ -241,6 +273,9 @@ class ProductsSettings(FlowSettings):
     # Article fields set when the article is created and never overwritten afterwards.
     create_only_fields: list[str] = []
     value_maps: ProductValueMaps = ProductValueMaps()
+
+    def write_target(self) -> str | None:
+        return EA_ARTICLE
 
     @model_validator(mode="after")
     def _known_create_only_fields(self) -> ProductsSettings:

@@ -42,6 +42,7 @@ class FieldRule(Protocol):
     target: str
     source: str | None
     expression: str | None
+    clear: bool
 
 
 class MappingError(ValueError):
@@ -122,13 +123,19 @@ def evaluate(expression: str, record: Mapping[str, Any]) -> Any:
 def apply_rules(
     rules: Sequence[FieldRule], source: Mapping[str, Any], target: dict[str, Any]
 ) -> dict[str, Any]:
-    """Apply ``rules`` in order to a copy of ``target``; later rules win."""
+    """Apply ``rules`` in order to a copy of ``target``; later rules win.
+
+    A rule whose value is absent (None) leaves the target as the built-in mapping made it, so
+    a mapping never clears a value typed in the target unless the rule says ``clear``.
+    """
     result = _deep_copy(target)
     for rule in rules:
         if rule.expression is not None:
             value = evaluate(rule.expression, source)
         else:
             value = get_path(source, rule.source or "")
+        if value is None and not getattr(rule, "clear", False):
+            continue
         try:
             set_path(result, rule.target, value)
         except (IndexError, TypeError) as exc:

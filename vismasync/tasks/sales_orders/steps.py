@@ -12,6 +12,7 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from pydantic import ValidationError
 
 from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
@@ -178,8 +179,22 @@ def verify_products(ctx: RunContext, batch: Batch) -> None:
     for item in batch.open():
         try:
             item.payload, item.extra["skus"] = _map(ctx, item)
-        except (MappingProblem, MappingError) as exc:
+        except MappingProblem as exc:
             item.fail("data", f"{item.label} cannot be mapped: {exc}")
+            continue
+        except MappingError as exc:
+            item.fail("config", f"{item.label}: a field mapping failed: {exc} "
+                                "(flows.sales_orders.field_mappings)")  # fmt: skip
+            continue
+        try:
+            # Checked before any claim: a document the writer cannot take fails alone, here.
+            item.extra["write"] = _write_model(ctx).model_validate(item.payload)
+        except ValidationError as exc:
+            item.fail(
+                "config",
+                f"{item.label}: the mapped document is not one vismasync can write: "
+                f"{_fields(exc)} (check flows.sales_orders.field_mappings)",
+            )
     pending = batch.open()
     needed = sorted({sku for item in pending for sku in item.extra["skus"]})
     known = set(inventory_index(ctx.integration).lookup(needed))
@@ -200,13 +215,25 @@ def verify_products(ctx: RunContext, batch: Batch) -> None:
             item.action = "create"
 
 
+def _write_model(ctx: RunContext) -> type[SalesOrderWrite] | type[CustomerInvoiceWrite]:
+    if ctx.config.flows.sales_orders.target_document == "customer_invoice":
+        return CustomerInvoiceWrite
+    return SalesOrderWrite
+
+
+def _fields(exc: ValidationError) -> str:
+    """Each offending field and what is wrong with it, without echoing values."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    )
+
+
 def _create(ctx: RunContext, item: WorkItem) -> str:
-    settings = ctx.config.flows.sales_orders
     client = vismanet_client(ctx.config)
-    if settings.target_document == "customer_invoice":
-        return client.create_customer_invoice(CustomerInvoiceWrite.model_validate(item.payload))
-    order = SalesOrderWrite.model_validate(item.payload)
-    return client.create_sales_order(order, key=item.extra["ref"]).order_number
+    write = item.extra["write"]
+    if isinstance(write, CustomerInvoiceWrite):
+        return client.create_customer_invoice(write)
+    return client.create_sales_order(write, key=item.extra["ref"]).order_number
 
 
 @task(name="commit", cache_policy=NO_CACHE)

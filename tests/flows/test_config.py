@@ -152,3 +152,50 @@ def test_value_map_table_default_and_force():
     assert plain.map(None) == "9"
     assert forced.map("25") == "9"
     assert ValueMap(table={"a": "b"}).map("x") is None
+
+
+@pytest.mark.parametrize(
+    ("flow", "target", "expected"),
+    [
+        ("customers", "Notez", "did you mean 'Note'"),
+        ("sales_orders", "salesPerson", "not a field vismasync writes to vismanet sales_orders"),
+        ("products", "Colour", "not a field vismasync writes to eaccounting articles"),
+        ("stock", "StockBalance", "writes no fields a mapping could set"),
+    ],
+)
+def test_a_field_mapping_target_outside_the_write_model_is_named(flow, target, expected):
+    branch = "\n    branch: {default: '1'}" if flow == "sales_orders" else ""
+    text = (
+        MINIMAL
+        + f"""
+flows:
+  {flow}:{branch}
+    field_mappings:
+      - target: {target}
+        source: x
+"""
+    )
+    issues = _issues(text)
+
+    assert list(issues) == [f"flows.{flow}"]
+    assert "field_mappings[0].target" in issues[f"flows.{flow}"]
+    assert expected in issues[f"flows.{flow}"]
+
+
+def test_targets_of_the_write_model_are_accepted():
+    text = (
+        MINIMAL
+        + """
+flows:
+  sales_orders:
+    branch: {default: '1'}
+    field_mappings:
+      - {target: soBillingAddress.addressLine1, source: InvoiceAddress1}
+      - {target: "lines[0].lineDescription", source: YourReference, clear: true}
+  customers:
+    field_mappings: [{target: Note, source: number}]
+"""
+    )
+    config = parse_config(text)
+
+    assert config.flows.sales_orders.field_mappings[1].clear

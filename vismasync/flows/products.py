@@ -50,14 +50,24 @@ def _carried_attributes(ctx: RunContext, items: list[WorkItem]) -> set[str]:
 
 
 def count_unsupported(ctx: RunContext, batch: Batch, summary: RunSummary) -> None:
-    """Count, per kind, what the synced items hold that their articles could not take."""
-    items = batch.items
+    """Name, per item, what it holds that its article cannot take, and count it per kind.
+
+    Every item version read is reported once, whether its article was created, updated or
+    already equal; an item the flow leaves alone (filtered out, failed) carries nothing.
+    """
     # Items reduced to a deactivation carry nothing else, so they have nothing to report.
-    synced = [i for i in items if i.outcome in ("created", "updated") and "Name" in i.payload]
+    synced = [
+        i for i in batch.items
+        if i.outcome in ("created", "updated", "unchanged") and "Name" in i.payload
+    ]  # fmt: skip
     carried = _carried_attributes(ctx, synced)
     found: Counter[str] = Counter()
     for item in synced:
-        found.update(unsupported_content(item.source, carried))
+        content = unsupported_content(item.source, carried)
+        if content:
+            found.update(content)
+            listing = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(content.items()))
+            summary.notes.append(f"SKU {item.key}: {listing} not carried ({UNSUPPORTED})")
     for kind, n in sorted(found.items()):
         summary.count(f"{UNSUPPORTED}: {kind}", "skipped", n)
 

@@ -227,3 +227,18 @@ def test_a_dropped_connection_after_create_makes_no_duplicate_article(demo):
     assert all(numbers.count(sku) == 1 for sku in created_blind)
     done = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.DONE])
     assert created_blind <= {entry.source_key for entry in done}
+
+
+def test_an_image_added_to_a_synced_item_is_named_on_the_next_run(demo):
+    sync_products(demo.name)
+    sku = sorted(vn_items(demo))[0]
+    touch(demo, sku, attachments=[
+        {"name": "front.jpg", "id": "5c2f0c1e-0000-4000-8000-000000000001", "revision": 1},
+    ])  # fmt: skip
+
+    result = sync_products(demo.name)
+
+    assert f"SKU {sku}: " in result["summary"]
+    assert "1 image(s)" in result["summary"]
+    # Once per item version: the items read again unchanged are not reported again.
+    assert result["summary"].count("note: SKU ") == 1

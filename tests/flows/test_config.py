@@ -199,3 +199,30 @@ flows:
     config = parse_config(text)
 
     assert config.flows.sales_orders.field_mappings[1].clear
+
+
+@pytest.mark.parametrize(
+    ("settings", "both_keys"),
+    [
+        ("statuses: [Shipped]\n    financial_mutation: {enabled: true, debit_account: '1930', "
+         "credit_account: '1510'}", ("financial_mutation.enabled", "statuses")),
+        ("target_document: customer_invoice\n    warehouse: MAIN",
+         ("warehouse", "target_document")),
+        ("target_document: customer_invoice\n    value_maps: {shipping_methods: {default: PN}}",
+         ("shipping_methods", "target_document")),
+    ],
+)  # fmt: skip
+def test_a_setting_that_cannot_take_effect_names_both_keys(settings, both_keys):
+    text = (
+        MINIMAL
+        + f"""
+flows:
+  sales_orders:
+    branch: {{default: '1'}}
+    {settings}
+"""
+    )
+    issues = _issues(text)
+
+    message = issues["flows.sales_orders"]
+    assert all(key in message for key in both_keys), message

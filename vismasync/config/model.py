@@ -220,6 +220,34 @@ class SalesOrdersSettings(FlowSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _settings_that_can_take_effect(self) -> SalesOrdersSettings:
+        """A setting that can never apply with the chosen source, statuses or target is an
+        error naming both keys, instead of a silently ignored line."""
+        if (
+            self.financial_mutation.enabled
+            and self.source_document == "order"
+            and "Paid" not in self.statuses
+        ):
+            raise ValueError(
+                "financial_mutation.enabled needs paid documents, but statuses "
+                f"{self.statuses} read orders without their invoice's payment: set statuses "
+                "to [Paid] (orders through their paid invoices) or source_document: invoice"
+            )
+        if self.target_document == "customer_invoice":
+            if self.warehouse is not None:
+                raise ValueError(
+                    "warehouse has no effect with target_document: customer_invoice (invoice "
+                    "lines have no warehouse): remove it or send sales orders"
+                )
+            shipping = self.value_maps.shipping_methods
+            if shipping.table or shipping.default is not None:
+                raise ValueError(
+                    "value_maps.shipping_methods has no effect with target_document: "
+                    "customer_invoice (invoices have no ship-via): remove it or send sales orders"
+                )
+        return self
+
 
 class CustomerValueMaps(StrictModel):
     payment_terms: ValueMap = ValueMap()

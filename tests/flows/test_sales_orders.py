@@ -426,3 +426,67 @@ def test_customer_invoices_as_the_source_document(demo):
     assert sendable and set(orders) == sendable
     for ref in sendable:
         assert orders[ref]["customerOrder"] == str(paid[ref]["InvoiceNumber"])
+
+
+def _with_stock_check(demo, action: str) -> None:
+    config_file = next(iter((demo.config_dir).glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace(
+            "    warehouse: MAIN\n",
+            f"    warehouse: MAIN\n    stock_check: {{enabled: true, action: {action}}}\n",
+        )
+    )
+
+
+def _short_sku(demo) -> tuple[str, set[str]]:
+    """A stock SKU some sendable orders need, with those orders' keys; its stock set to 0."""
+    failing = expected_failures(demo)
+    backend = demo.vn_service.backend()
+    needing: dict[str, set[str]] = {}
+    for ref, order in eligible_orders(demo).items():
+        if ref in failing:
+            continue
+        for row in order["Rows"]:
+            sku = row.get("ArticleNumber")
+            if sku and backend.state.inventory.get(sku, {}).get("stockItem"):
+                needing.setdefault(sku, set()).add(ref)
+    sku = max(needing, key=lambda s: len(needing[s]))
+    backend.inventory.set_stock(sku, "MAIN", Decimal(0))
+    return sku, needing[sku]
+
+
+def test_stock_check_holds_back_orders_short_of_stock_until_restocked(demo):
+    _with_stock_check(demo, "hold_back")
+    sku, short = _short_sku(demo)
+    sendable = set(eligible_orders(demo)) - expected_failures(demo)
+
+    sync_sales_orders(demo.name)
+
+    sent = set(vn_orders(demo))
+    assert short and not short & sent and sent < sendable
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    held = [entry for entry in failed if entry.error_class == "stock"]
+    # Every order not sent is held back for stock, each message naming SKU, need and stock.
+    assert len(held) == len(sendable - sent)
+    assert all("needs" in e.message and "in warehouse MAIN" in e.message for e in held)
+    assert sum(f"{sku}: needs" in e.message for e in held) == len(short)
+
+    backend = demo.vn_service.backend()
+    for number, item in backend.state.inventory.items():
+        if item.get("stockItem"):
+            backend.inventory.set_stock(number, "MAIN", Decimal(100000))
+    sync_sales_orders(demo.name)
+
+    assert set(vn_orders(demo)) == sendable
+
+
+def test_stock_check_can_send_orders_short_of_stock_on_hold(demo):
+    _with_stock_check(demo, "send_on_hold")
+    _, short = _short_sku(demo)
+
+    sync_sales_orders(demo.name)
+
+    orders = vn_orders(demo)
+    assert set(orders) == set(eligible_orders(demo)) - expected_failures(demo)
+    assert all(orders[ref]["hold"] for ref in short)
+    assert not all(order["hold"] for order in orders.values())

@@ -163,6 +163,18 @@ class FinancialMutation(StrictModel):
         return self
 
 
+class StockCheck(StrictModel):
+    """Optional: check Visma.net stock before an order is sent."""
+
+    enabled: bool = False
+    # hold_back: an order short of stock waits (failure queue, retried every run) until
+    # Visma.net has it; send_on_hold: it is sent, on hold.
+    action: Literal["hold_back", "send_on_hold"] = "hold_back"
+    # The warehouse whose stock counts (default: flows.sales_orders.warehouse).
+    warehouse: str | None = None
+    quantity: Literal["available", "on_hand"] = "available"
+
+
 OrderStatus = Literal["Draft", "Ongoing", "Shipped", "Invoiced", "Paid"]
 
 
@@ -199,6 +211,7 @@ class SalesOrdersSettings(FlowSettings):
     discount_mode: Literal["percent", "amount"] = "percent"
     shipping: ShippingLine | None = None
     financial_mutation: FinancialMutation = FinancialMutation()
+    stock_check: StockCheck = StockCheck()
     value_maps: SalesOrderValueMaps = SalesOrderValueMaps()
 
     def write_target(self) -> str | None:
@@ -233,6 +246,11 @@ class SalesOrdersSettings(FlowSettings):
                 "financial_mutation.enabled needs paid documents, but statuses "
                 f"{self.statuses} read orders without their invoice's payment: set statuses "
                 "to [Paid] (orders through their paid invoices) or source_document: invoice"
+            )
+        if self.stock_check.enabled and not (self.stock_check.warehouse or self.warehouse):
+            raise ValueError(
+                "stock_check.enabled needs a warehouse whose stock counts: set "
+                "stock_check.warehouse or warehouse"
             )
         if self.target_document == "customer_invoice":
             if self.warehouse is not None:

@@ -22,6 +22,8 @@ WHAT_TO_DO = {
     "auth": "The connection's credentials were rejected: authorize it again "
     "(`vismasync init` or `vismasync check`).",
     "transient": "Nothing: the record is retried automatically on the next run.",
+    "stock": "Nothing, or restock in Visma.net: the order is retried on every run and sent once "
+    "the stock is there (flows.sales_orders.stock_check.action: send_on_hold sends it on hold).",
     "rate_limited": "Nothing: the record is retried automatically on the next run.",
 }
 

@@ -30,6 +30,7 @@ from vismasync.tasks.sales_orders.read import (
     source_entity,
 )
 from vismasync.tasks.sales_orders.steps import check_exists, commit, enrich, verify_products
+from vismasync.tasks.sales_orders.stock_check import check_stock
 
 
 def reconcile_sales_orders(ctx: RunContext) -> ReconcileReport:
@@ -65,6 +66,7 @@ SALES_ORDERS = EntitySpec(
         check_exists,
         upsert_customers,
         verify_products,
+        check_stock,
         commit,
         post_financial_mutations,
     ),

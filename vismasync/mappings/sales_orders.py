@@ -151,10 +151,13 @@ class NetLine:
     rate: Decimal  # a fraction: 0.25 = 25 %
     # The row amount eAccounting computed (VAT included), when the document carries it.
     amount: Decimal | None = None
+    # False: the price is already net (a document excluding VAT); only rounding is settled.
+    includes_vat: bool = True
     net_price: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
-        self.net_price = (self.gross_price / (1 + self.rate)).quantize(PRICE_PLACES)
+        divisor = 1 + self.rate if self.includes_vat else Decimal(1)
+        self.net_price = (self.gross_price / divisor).quantize(PRICE_PLACES)
 
     @property
     def gross_amount(self) -> Decimal:
@@ -178,7 +181,7 @@ def vismanet_total(lines: Sequence[NetLine]) -> Decimal:
     return net + vat
 
 
-def settle_net_prices(lines: Sequence[NetLine]) -> None:
+def settle_net_prices(lines: Sequence[NetLine], total: Decimal | None = None) -> None:
     """Nudge one line's net price so Visma.net's total equals eAccounting's gross total.
 
     Rounding each line's net price separately can leave the totals a few cents apart; one of
@@ -187,7 +190,7 @@ def settle_net_prices(lines: Sequence[NetLine]) -> None:
     sum: at 25 % a gross 1.07 has none, 0.85 gives 1.06 and 0.86 gives 1.08) the closest total
     is kept, one cent off.
     """
-    target = sum((line.gross_amount for line in lines), Decimal(0))
+    target = total if total is not None else sum((ln.gross_amount for ln in lines), Decimal(0))
     best = (abs(vismanet_total(lines) - target), None, Decimal(0))
     if best[0] == 0:
         return
@@ -229,15 +232,18 @@ def map_lines(
     *,
     for_invoice: bool,
     includes_vat: bool = False,
+    document_total: Decimal | None = None,
 ) -> tuple[list[MappedLine], list[str]]:
     """Order rows to target lines; text rows become notes (returned separately).
 
     With ``includes_vat``, unit prices (and amount discounts) are converted to net prices that
-    make Visma.net's total equal the document's gross total (see :func:`settle_net_prices`).
+    make Visma.net's total equal the document's gross total (see :func:`settle_net_prices`);
+    otherwise, given the document's total, prices are nudged where Visma.net's rounding of
+    discounted lines would land elsewhere.
     """
     lines: list[MappedLine] = []
     notes: list[str] = []
-    net_prices = _net_prices(rows, context) if includes_vat else {}
+    net_prices = _net_prices(rows, context, includes_vat, document_total)
     for index, row in enumerate(rows):
         if row.get("IsTextRow"):
             if row.get("Text"):
@@ -304,11 +310,18 @@ def _price(value: Decimal) -> float:
     return float(cents if cents == value else value.quantize(PRICE_PLACES))
 
 
-def _net_prices(rows: Sequence[Mapping[str, Any]], context: DocumentContext) -> dict[int, Decimal]:
-    """Net unit prices of a VAT-inclusive document's article rows, by row index.
+def _net_prices(
+    rows: Sequence[Mapping[str, Any]],
+    context: DocumentContext,
+    includes_vat: bool,
+    total: Decimal | None,
+) -> dict[int, Decimal]:
+    """Unit prices to send for a document's article rows, by row index (net of VAT, and
+    settled to the document's total when known).
 
     Raises:
-        MappingProblem: an article's VAT rate is unknown, so its net price cannot be computed.
+        MappingProblem: prices include VAT and an article's VAT rate is unknown, so its net
+            price cannot be computed.
     """
     lines: dict[int, NetLine] = {}
     for index, row in enumerate(rows):
@@ -319,6 +332,8 @@ def _net_prices(rows: Sequence[Mapping[str, Any]], context: DocumentContext) -> 
         rate = _vat_fraction(
             percent if percent is not None else context.vat_rates.get(str(article))
         )
+        if rate is None and not includes_vat:
+            return {}  # VAT unknown: prices go as they are, unsettled
         if rate is None:
             raise MappingProblem(
                 f"row {row.get('LineNumber', '?')}: the prices include VAT, but article "
@@ -326,16 +341,29 @@ def _net_prices(rows: Sequence[Mapping[str, Any]], context: DocumentContext) -> 
                 "its net price cannot be computed; give the article an account coding with a "
                 "VAT rate"
             )
-        amount = row.get("Amount")
+        amount = row.get("Amount") if includes_vat else None
         lines[index] = NetLine(
             _decimal(row.get("Quantity")),
             _decimal(row.get("UnitPrice")),
             _decimal(row.get("DiscountPercentage")),
             rate,
             _decimal(amount) if amount is not None else None,
+            includes_vat,
         )
-    settle_net_prices(list(lines.values()))
+    if includes_vat or total is not None:
+        settle_net_prices(list(lines.values()), total)
     return {index: line.net_price for index, line in lines.items()}
+
+
+def document_total(document: Mapping[str, Any]) -> Decimal | None:
+    """What the customer pays for the document, as eAccounting states it (None: not stated)."""
+    if "InvoiceNumber" in document:
+        total = document.get("TotalAmountInvoiceCurrency")
+        return _decimal(total) if total is not None else None
+    amount, vat = document.get("Amount"), document.get("VatAmount")
+    if amount is None or (vat is None and not document.get("IncludesVat")):
+        return None
+    return _decimal(amount) + (Decimal(0) if document.get("IncludesVat") else _decimal(vat))
 
 
 def _result(payload: dict[str, Any], lines: list[MappedLine]) -> tuple[dict[str, Any], list[str]]:
@@ -378,7 +406,7 @@ def map_sales_order(
     """
     lines, notes = map_lines(
         document.get("Rows") or [], settings, maps, context, shipping, for_invoice=False,
-        includes_vat=bool(document.get("IncludesVat")),
+        includes_vat=bool(document.get("IncludesVat")), document_total=document_total(document),
     )  # fmt: skip
     number = document.get("Number") or document.get("InvoiceNumber")
     payload: dict[str, Any] = {
@@ -419,7 +447,7 @@ def map_customer_invoice(
     """An eAccounting order (or invoice) as a Visma.net ``CustomerInvoiceUpdateDto``, unwrapped."""
     lines, notes = map_lines(
         document.get("Rows") or [], settings, maps, context, shipping, for_invoice=True,
-        includes_vat=bool(document.get("IncludesVat")),
+        includes_vat=bool(document.get("IncludesVat")), document_total=document_total(document),
     )  # fmt: skip
     number = document.get("InvoiceNumber") or document.get("Number")
     payload: dict[str, Any] = {

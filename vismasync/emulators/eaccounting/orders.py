@@ -107,24 +107,32 @@ def _order_rows(store: Store, rows: list[dict[str, Any]], status: int) -> list[d
 
 
 def _totals(store: Store, order: dict[str, Any]) -> None:
-    amount = vat = delivered = delivered_vat = 0.0
+    """Document amounts in decimals, rounded once per document like .NET (half to even)."""
+    amount = vat = delivered = delivered_vat = Decimal(0)
     for row in order["Rows"]:
         if row["IsTextRow"] or not row.get("ArticleId"):
             continue
-        rate = vat_rate(store, store.get("articles", row["ArticleId"]))
-        discount = 1 - (row["DiscountPercentage"] or 0.0)
-        delivered_amount = (row["DeliveredQuantity"] or 0.0) * row["UnitPrice"] * discount
-        amount += row["Amount"]
+        rate = _dec(vat_rate(store, store.get("articles", row["ArticleId"])))
         # Amounts of a VAT-inclusive document are gross: the VAT is the part they contain.
-        vat += row["Amount"] * rate / (1 + rate) if order["IncludesVat"] else row["Amount"] * rate
+        share = rate / (1 + rate) if order["IncludesVat"] else rate
+        row_amount_ = _dec(row["Amount"])
+        delivered_amount = _dec(
+            row_amount(row["DeliveredQuantity"], row["UnitPrice"], row["DiscountPercentage"])
+        )
+        amount += row_amount_
+        vat += row_amount_ * share
         delivered += delivered_amount
-        delivered_vat += delivered_amount * (rate / (1 + rate) if order["IncludesVat"] else rate)
-    order["Amount"] = round(amount, 2)
-    order["VatAmount"] = round(vat, 2)
+        delivered_vat += delivered_amount * share
+    order["Amount"] = _money(amount)
+    order["VatAmount"] = _money(vat)
     order["RoundingsAmount"] = 0.0
-    order["DeliveredAmount"] = round(delivered, 2)
-    order["DeliveredVatAmount"] = round(delivered_vat, 2)
+    order["DeliveredAmount"] = _money(delivered)
+    order["DeliveredVatAmount"] = _money(delivered_vat)
     order["DeliveredRoundingsAmount"] = 0.0
+
+
+def _money(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
 
 
 def save_order(

@@ -501,3 +501,39 @@ def test_stock_check_can_send_orders_short_of_stock_on_hold(demo):
     assert set(orders) == set(eligible_orders(demo)) - expected_failures(demo)
     assert all(orders[ref]["hold"] for ref in short)
     assert not all(order["hold"] for order in orders.values())
+
+
+def test_a_new_order_costs_one_visma_net_call_when_its_create_is_the_check(demo):
+    """V3 with a fixed orderId: no lookup before the POST (a taken id is a 409 the writer
+    resolves), so a new order with a known customer and items costs the POST alone."""
+    sync_sales_orders(demo.name)
+    backend = demo.ea_backend
+    known = next(o for o in backend.store.data["orders"].values()
+                 if f"EA{o['Number']}" in vn_orders(demo))  # fmt: skip
+    rows = [
+        {
+            "LineNumber": 0,
+            "ArticleId": known["Rows"][0]["ArticleId"],
+            "Quantity": 2,
+            "IsTextRow": False,
+            "IsWorkCost": False,
+            "EligibleForReverseChargeOnVat": False,
+        }
+    ]
+    for _ in range(3):
+        backend.create_order({
+            "CustomerId": known["CustomerId"], "Status": 3, "OrderDate": "2026-11-05",
+            "CurrencyCode": known["CurrencyCode"], "EuThirdParty": False,
+            "RotReducedInvoicingType": 0, "ReverseChargeOnConstructionServices": False,
+            "Rows": rows,
+        })  # fmt: skip
+    demo.reset_counts()
+
+    sync_sales_orders(demo.name)
+
+    calls = {route: n for (method, route), n in demo.vismanet.counts().items()
+             if not route.startswith("/connect/")}  # fmt: skip
+    posts = sum(n for route, n in calls.items() if route.lower().endswith("/salesorders"))
+    assert posts == 3
+    lookups = sum(n for route, n in calls.items() if "{orderid}" in route.lower())
+    assert lookups == 0, calls

@@ -208,6 +208,11 @@ class VismaNetClient:
         """Create an order; with ``key`` it can later be found by :meth:`find_sales_order`."""
         return self.sales_orders.create(order, key)
 
+    def sales_order_create_finds_existing(self, order_type: str) -> bool:
+        """Whether creating an order with a key finds an existing one by itself (see
+        :meth:`SalesOrderWriter.create_finds_existing`): no lookup is needed before it."""
+        return self.sales_orders.create_finds_existing(order_type)
+
     def find_sales_order(
         self,
         order_type: str,

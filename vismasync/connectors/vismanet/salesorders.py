@@ -36,6 +36,11 @@ class SalesOrderWriter(Protocol):
         """Create the order; with ``key``, the order is findable by it afterwards."""
         ...
 
+    def create_finds_existing(self, order_type: str) -> bool:
+        """Whether :meth:`create` with a key answers with the existing order when one carries
+        the key already (so no lookup is needed before it)."""
+        ...
+
     def find(
         self,
         order_type: str,
@@ -55,6 +60,9 @@ class V2SalesOrderWriter:
 
     def __init__(self, http: VismaNetHttp) -> None:
         self.http = http
+
+    def create_finds_existing(self, order_type: str) -> bool:
+        return False  # a taken order number is a 400 like any other refusal
 
     def create(self, order: SalesOrderWrite, key: str | None = None) -> SalesOrderRef:
         if key is not None:

@@ -176,6 +176,10 @@ class V3SalesOrderWriter:
                 mode = self._modes[order_type] = "order_id" if manual else "customer_reference"
             return mode
 
+    def create_finds_existing(self, order_type: str) -> bool:
+        """A fixed orderId is refused with a 409 when taken, which :meth:`create` resolves."""
+        return self.key_mode(order_type) == "order_id"
+
     def create(self, order: SalesOrderWrite, key: str | None = None) -> SalesOrderRef:
         mode = self.key_mode(order.order_type) if key is not None else None
         order_id = key if mode == "order_id" else None

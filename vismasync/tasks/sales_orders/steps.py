@@ -122,7 +122,13 @@ def find_existing(ctx: RunContext, item: WorkItem) -> str | None:
 
 @task(name="check-exists", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def check_exists(ctx: RunContext, batch: Batch) -> None:
-    """Settle documents already in Visma.net: by the ledger first, else by one lookup each."""
+    """Settle documents already in Visma.net: by the ledger first, else by one lookup each,
+    unless the create itself finds an existing order (V3 with a fixed orderId: a taken id is a
+    409 the writer resolves), which saves that call for every new document."""
+    settings = ctx.config.flows.sales_orders
+    create_is_the_check = settings.target_document == "sales_order" and vismanet_client(
+        ctx.config
+    ).sales_order_create_finds_existing(settings.order_type)
     for item in batch.open():
         row = item.known
         if row is not None and row.status == LedgerStatus.DONE:
@@ -135,7 +141,7 @@ def check_exists(ctx: RunContext, batch: Batch) -> None:
             # In flight: the commit looks it up before writing. Failed: no write of it was
             # ever applied by Visma.net (an unknown outcome stays in flight instead).
             continue
-        else:
+        elif not create_is_the_check:
             found = find_existing(ctx, item)
             if found is not None:
                 item.settle("unchanged", found)

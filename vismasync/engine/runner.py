@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,14 @@ from prefect.utilities.annotations import quote
 
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
 from vismasync.engine.entity import EntitySpec
+from vismasync.engine.preflight import (
+    START_ERRORS,
+    RunNotStarted,
+    failed_state,
+    not_started,
+    preflight,
+    refused_state,
+)
 from vismasync.engine.queue import failure_queue, sort_keys
 from vismasync.engine.run import RunContext, sync_run
 from vismasync.engine.summary import RunSummary, publish
@@ -27,6 +36,7 @@ from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import ledger_for
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import Ledger
+from vismasync.store.locks import AlreadyRunning
 from vismasync.store.models import LedgerStatus
 from vismasync.store.watermarks import Watermarks
 
@@ -218,11 +228,28 @@ def run_sync(
     since: datetime | None = None,
     limit: int | None = None,
     keys: list[str] | None = None,
-) -> dict[str, Any]:
-    """Run one flow for one integration under its lock, publish and return the summary."""
-    with sync_run(integration, spec.flow, dry_run=dry_run) as ctx:
+) -> Any:
+    """Run one flow for one integration under its lock, publish and return the summary.
+
+    A run that cannot start returns its final state instead (see :mod:`.preflight`): Failed
+    naming the cause and the fix, or Cancelled when another run holds the lock.
+    """
+    start = ExitStack()
+    try:
+        ctx = start.enter_context(sync_run(integration, spec.flow, dry_run=dry_run))
+        preflight(ctx.config)
+    except AlreadyRunning as exc:
+        start.close()
+        return refused_state(exc)
+    except START_ERRORS as exc:
+        start.close()
+        return failed_state(not_started(exc, integration))
+    with start:
         summary = RunSummary(flow=spec.flow, integration=integration, dry_run=dry_run)
-        SyncEngine(ctx, spec, summary).run(since=since, limit=limit, keys=keys)
+        try:
+            SyncEngine(ctx, spec, summary).run(since=since, limit=limit, keys=keys)
+        except RunNotStarted as exc:  # a condition found by the flow's first call (stock)
+            return failed_state(exc)
         if spec.after_run is not None:
             spec.after_run(ctx, summary)
         publish(summary)

@@ -130,7 +130,13 @@ def start_prefect_server(
     retention_days: int | None = None,
     database: str = PREFECT_DATABASE,
 ) -> subprocess.Popen:
-    """Start `prefect server start` on ``address`` with its ``database`` on ``location``."""
+    """Start `prefect server start` on ``address`` with its ``database`` on ``location``.
+
+    Its vacuum service deletes finished flow runs, their logs and artifacts after
+    ``retention_days`` (default: ``VISMASYNC_PREFECT_RETENTION_DAYS``, 30).
+    """
+    if retention_days is None:
+        retention_days = prefect_retention_days()
     ensure_database(location, database)
     settings = server_settings(location, address, retention_days=retention_days, database=database)
     env = {**os.environ, **settings}

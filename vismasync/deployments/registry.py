@@ -1,7 +1,8 @@
 """Which deployments exist, built from the integration files.
 
 Per integration: one deployment per enabled sync flow (on the integration's schedule), the
-daily reconciliation, and `retry-failed` for ad-hoc retries from the UI. `vismasync serve`
+daily reconciliation, `retry-failed` for ad-hoc retries from the UI, and the daily
+`maintenance` (retention of ledger messages). `vismasync serve`
 serves exactly these; `prefect.yaml` declares the same set for the demo integration on the
 work-pool path.
 """
@@ -22,6 +23,9 @@ from vismasync.flows.catalog import BY_FLOW
 FLOW_ENTRYPOINTS: dict[FlowName, str] = {flow: spec.entrypoint for flow, spec in BY_FLOW.items()}
 RECONCILE = "vismasync.flows.reconcile:reconcile"
 RETRY_FAILED = "vismasync.flows.retry_failed:retry_failed"
+MAINTENANCE = "vismasync.flows.maintenance:maintenance"
+# Retention runs daily, before reconciliation.
+MAINTENANCE_SCHEDULE = Schedule(cron="15 4 * * *")
 # Reconciliation runs daily, early, when few people touch either system.
 RECONCILE_SCHEDULE = Schedule(cron="30 5 * * *")
 
@@ -29,7 +33,7 @@ RECONCILE_SCHEDULE = Schedule(cron="30 5 * * *")
 @dataclass(frozen=True)
 class DeploymentSpec:
     integration: str
-    flow: str  # a sync flow (FlowName), or "reconcile" / "retry_failed"
+    flow: str  # a sync flow (FlowName), or "reconcile" / "retry_failed" / "maintenance"
     entrypoint: str
     schedule: Schedule | None  # None: ad-hoc runs only
     sync: bool = True  # a sync flow (the demo runs these once at start)
@@ -61,6 +65,11 @@ def deployment_specs(config: IntegrationConfig) -> list[DeploymentSpec]:
         )
     if enabled:
         specs.append(DeploymentSpec(config.name, "retry_failed", RETRY_FAILED, None, sync=False))
+        specs.append(
+            DeploymentSpec(
+                config.name, "maintenance", MAINTENANCE, MAINTENANCE_SCHEDULE, sync=False
+            )
+        )
     return specs
 
 

@@ -59,7 +59,15 @@ def report_state(state: Any, *, verbose: bool) -> dict[str, Any]:
 def run_flow(start: Callable[[], Any], *, verbose: bool) -> dict[str, Any]:
     """Run a flow (``start`` calls it with ``return_state=True``) and return its result;
     print its summary and exit 1 when records failed."""
+    from vismasync.deployments.prefect_server import PrefectServerError, ensure_prefect_server
+    from vismasync.store.database import DatabaseUnavailable
+
     quiet_prefect_console(verbose)
+    try:
+        ensure_prefect_server(on_start=error)
+    except (PrefectServerError, DatabaseUnavailable) as exc:
+        error(f"Not started: {exc}")
+        raise typer.Exit(code=EXIT_NOT_STARTED) from None
     result = report_state(start(), verbose=verbose)
     Console().print(result["summary"], markup=False, highlight=False, soft_wrap=True)
     if result["failed"]:

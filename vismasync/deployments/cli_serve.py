@@ -1,4 +1,4 @@
-"""`vismasync serve` and `vismasync demo`."""
+"""`vismasync serve`, `vismasync server` and `vismasync demo`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,27 @@ def serve(
     except (NothingToServe, ConfigError, PrefectServerError) as exc:
         Console(stderr=True).print(f"[red]Error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=2) from None
+
+
+def server(
+    prefect_host: str = typer.Option(DEFAULT_HOST, help="Prefect server host."),
+    prefect_port: int = typer.Option(DEFAULT_PORT, help="Prefect server (and UI) port."),
+    stop: bool = typer.Option(False, "--stop", help="Stop the one running in the background."),
+) -> None:
+    """Run vismasync's Prefect server (API and UI, its database on the state PostgreSQL server)
+    until Ctrl-C; `vismasync run` starts it in the background when none answers."""
+    from vismasync.deployments.prefect_server import run_server, stop_server
+
+    try:
+        if stop:
+            stopped = stop_server()
+            Console().print("Stopped." if stopped else "No background Prefect server runs.")
+            return
+        code = run_server(_address(prefect_host, prefect_port))
+    except (PrefectServerError, DatabaseUnavailable) as exc:
+        Console(stderr=True).print(f"[red]Error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    raise typer.Exit(code=code)
 
 
 def demo(

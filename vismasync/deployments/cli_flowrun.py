@@ -56,6 +56,46 @@ def report_state(state: Any, *, verbose: bool) -> dict[str, Any]:
     return state.result()
 
 
+class _ProgressLines(logging.Handler):
+    """Prints the engine's progress reports: rewritten in place on a terminal, as plain
+    (throttled) lines otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.INFO)
+        self.console = console
+        self.live: Any = None
+        if console.is_terminal:
+            from rich.live import Live
+
+            self.live = Live(console=console, transient=True, auto_refresh=False)
+            self.live.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from rich.text import Text
+
+        title = record.getMessage().split("\n")[0]
+        lines = getattr(record, "progress_lines", [])
+        text = "\n".join([title, *(f"  {line}" for line in lines)])
+        if self.live is not None:
+            self.live.update(Text(text), refresh=True)
+        else:
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+        super().close()
+
+
+def _show_progress() -> _ProgressLines:
+    handler = _ProgressLines(Console(stderr=True))
+    progress = logging.getLogger("vismasync.progress")
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
+    progress.addHandler(handler)
+    return handler
+
+
 def run_flow(start: Callable[[], Any], *, verbose: bool) -> dict[str, Any]:
     """Run a flow (``start`` calls it with ``return_state=True``) and return its result;
     print its summary and exit 1 when records failed."""
@@ -68,7 +108,13 @@ def run_flow(start: Callable[[], Any], *, verbose: bool) -> dict[str, Any]:
     except (PrefectServerError, DatabaseUnavailable) as exc:
         error(f"Not started: {exc}")
         raise typer.Exit(code=EXIT_NOT_STARTED) from None
-    result = report_state(start(), verbose=verbose)
+    progress = _show_progress()
+    try:
+        state = start()
+    finally:
+        logging.getLogger("vismasync.progress").removeHandler(progress)
+        progress.close()
+    result = report_state(state, verbose=verbose)
     Console().print(result["summary"], markup=False, highlight=False, soft_wrap=True)
     if result["failed"]:
         raise typer.Exit(code=EXIT_RECORDS_FAILED)

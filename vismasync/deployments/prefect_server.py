@@ -241,8 +241,8 @@ def _start_in_background(
             return
         if on_start is not None:
             on_start(
-                f"Starting the Prefect server at {address.ui_url} (it keeps running for the "
-                "next runs; `vismasync server --stop` stops it) ..."
+                f"Starting the Prefect server at {address.ui_url} ...\n(it keeps running "
+                "for later runs; `vismasync server --stop` stops it)"
             )
         log = log_path()
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from vismasync.emulators.eaccounting.server import create_app as create_eaccount
 from vismasync.emulators.vismanet.server import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.engine.clients import close_all
+from vismasync.flows.catalog import FLOWS
 from vismasync.store.database import reset_engine
 
 runner = CliRunner(env={"COLUMNS": "250"})
@@ -144,6 +145,19 @@ def test_scripted_init_writes_a_config_that_validates_and_checks(setup):
         "branch": {"default": "2"},
         "warehouse": "MAIN",
         "default_debtor": {"customer_number": "10001", "mode": "fallback"},
+        # Offered from both companies: VAT rates to VAT categories, terms by their days.
+        "value_maps": {
+            "tax_code": {"table": {"25": "1", "12": "2", "6": "3", "0": "4"}},
+            "payment_terms": {
+                "table": {"10 dagar": "10", "30 dagar": "30"},
+                "default": "30",
+            },
+        },
+    }
+    assert data["flows"]["stock"] == {
+        "enabled": True,
+        "warehouses": ["MAIN", "NORTH"],
+        "quantity": "on_hand",
     }
     assert [data["flows"][f]["enabled"] for f in ("customers", "products", "stock")] == [
         False,
@@ -323,6 +337,23 @@ def test_check_says_what_to_fix(setup, monkeypatch):
         assert output.startswith("exit 1"), output
         assert output.count("FAIL") == (2 if output is scope_and_branch else 1), output
         assert EA_SECRET not in output and VN_SECRET not in output
+
+
+def test_init_with_every_flow_checks_and_dry_runs_without_configuration_failures(
+    setup, prefect_server
+):
+    every_flow = [arg for flow in FLOWS for arg in ("--flow", flow)]
+    result = runner.invoke(app, setup.scripted("--status", "Shipped", *every_flow))
+
+    assert result.exit_code == 0, result.output
+    assert setup.check().startswith("exit 0")
+    for command in ("orders", "customers", "products", "stock"):
+        hint = f"vismasync run {command} --integration {setup.name} --dry-run"
+        assert hint in result.output  # the closing hint names every flow enabled
+        dry = runner.invoke(app, hint.split()[1:])
+        assert dry.exit_code in (0, 1), dry.output
+        assert "[config]" not in dry.output and "[auth]" not in dry.output, dry.output
+        assert "[dry run]" in dry.output
 
 
 def test_check_verifies_every_configured_target_value(setup):

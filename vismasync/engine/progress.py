@@ -67,10 +67,13 @@ class RunProgress:
         for row in self.summary.table():
             read, failed = int(row["read"]), int(row["failed"])  # type: ignore[call-overload]
             written = int(row["created"]) + int(row["updated"])  # type: ignore[call-overload]
-            out.append(
-                f"{str(row['entity'])[:18]}: read {read}, written {written}, failed {failed}, "
-                f"{read / elapsed:.1f}/s"
-            )
+            if not (read or failed):  # a note-like entity (content the target cannot hold)
+                continue
+            line = f": read {read}, written {written}, failed {failed}, {read / elapsed:.1f}/s"
+            entity = str(row["entity"])
+            if len(entity) + len(line) > 79:
+                entity = entity[: max(8, 78 - len(line))] + "~"
+            out.append(entity + line)
         if self.fraction is not None and self.fraction > 0:
             eta = elapsed * (1 - self.fraction) / self.fraction
             out.append(f"{self.fraction * 100:.0f}% done, about {_duration(eta)} left")

@@ -20,14 +20,15 @@ def _vismasync(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def _flow_runs(api_url: str) -> list[dict]:
-    response = httpx.post(f"{api_url}/flow_runs/filter", json={}, timeout=10)
+def _flow_runs(api_url: str, tag: str) -> list[dict]:
+    body = {"flow_runs": {"tags": {"all_": [tag]}}}
+    response = httpx.post(f"{api_url}/flow_runs/filter", json=body, timeout=10)
     response.raise_for_status()
     return response.json()
 
 
 @pytest.mark.timeout(600)
-def test_runs_start_the_server_once_then_reuse_it(engine, tmp_path, free_port):
+def test_runs_start_the_server_once_then_reuse_it(engine, tmp_path, free_port, integration):
     api_url = f"http://127.0.0.1:{free_port()}/api"
     env = {
         **os.environ,
@@ -40,18 +41,19 @@ def test_runs_start_the_server_once_then_reuse_it(engine, tmp_path, free_port):
     }
     pid_file = tmp_path / "home" / "prefect-server.pid"
     try:
-        first = _vismasync("run", "stock", "--integration", "nowhere", env=env)
+        first = _vismasync("run", "stock", "--integration", integration, env=env)
         assert first.returncode == 2, first.stdout + first.stderr
         assert "Starting the Prefect server" in first.stderr
-        assert "no integration named 'nowhere'" in first.stderr
+        assert f"no integration named '{integration}'" in first.stderr
         server_pid = pid_file.read_text().split()[0]
 
-        second = _vismasync("run", "customers", "--integration", "nowhere", env=env)
+        second = _vismasync("run", "customers", "--integration", integration, env=env)
         assert second.returncode == 2, second.stdout + second.stderr
         assert "Starting the Prefect server" not in second.stderr
         assert pid_file.read_text().split()[0] == server_pid
 
-        runs = _flow_runs(api_url)
+        # The server's database may be shared with other tests' servers: this test's runs only.
+        runs = _flow_runs(api_url, f"integration:{integration}")
         assert sorted(run["state_type"] for run in runs) == ["FAILED", "FAILED"]
         assert all(run["state"]["message"].startswith("Not started: ") for run in runs)
     finally:

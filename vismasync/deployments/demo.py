@@ -35,6 +35,7 @@ from vismasync.deployments.prefect_server import (
 from vismasync.deployments.registry import DeploymentSpec, deployment_specs
 from vismasync.paths import vismasync_home
 from vismasync.store.database import get_engine, server_location
+from vismasync.store.integrations import forget_integration
 
 DEMO_INTEGRATION = "demo"
 
@@ -225,6 +226,13 @@ def run_demo(
             use_server(address)
         with console.status("Starting the eAccounting and Visma.net emulators ..."):
             ea_url, vn_url = start_emulators(started, eaccounting_port, vismanet_port)
+        if started.servers and forget_integration(get_engine(), DEMO_INTEGRATION):
+            # Emulators started here hold their demo seed, not what earlier runs wrote: a
+            # ledger from those runs would describe records that no longer exist.
+            console.print(
+                "The emulators started from their demo seed, so the demo integration starts "
+                "afresh too (its ledger, watermarks and authorization were reset)."
+            )
         write_demo_config(config_dir(), DEMO_INTEGRATION, ea_url, vn_url)
         config = load_integration(DEMO_INTEGRATION)
         authorize_auto_approving_eaccounting(config)

@@ -9,6 +9,7 @@ work-pool path.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,9 +80,14 @@ def all_specs() -> Iterator[DeploymentSpec]:
         yield from deployment_specs(load_integration(name))
 
 
-def to_deployment(spec: DeploymentSpec) -> Any:
-    """A Prefect ``RunnerDeployment`` for ``spec``: typed parameters, schedule, one at a time."""
+def to_deployment(spec: DeploymentSpec, *, for_workers: bool = False) -> Any:
+    """A Prefect ``RunnerDeployment`` for ``spec``: typed parameters, schedule, one at a time.
+
+    ``for_workers``: its entrypoint is the flow's module path (``vismasync.flows.x.flow``), which
+    a worker on any machine with vismasync installed can import.
+    """
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
 
     flow = spec.load_flow()
@@ -102,4 +108,25 @@ def to_deployment(spec: DeploymentSpec) -> Any:
             limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
         ),
         description=f"{spec.flow} for integration {spec.integration}",
+        entrypoint_type=EntrypointType.MODULE_PATH if for_workers else EntrypointType.FILE_PATH,
     )
+
+
+def deploy_all(pool: str) -> list[DeploymentSpec]:
+    """Register every integration's deployments on the work pool ``pool`` (a ``process`` pool
+    is created when it does not exist); returns what was registered."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def ensure_pool() -> None:
+        async with get_client() as client:
+            with contextlib.suppress(ObjectAlreadyExists):
+                await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+
+    run_coro_as_sync(ensure_pool())
+    specs = list(all_specs())
+    for spec in specs:
+        to_deployment(spec, for_workers=True).apply(work_pool_name=pool)
+    return specs

@@ -85,6 +85,9 @@ def test_demo_once_runs_every_flow_then_stops_what_it_started(demo_run):
     cells = [cell.strip() for cell in order_row.split("│") if cell.strip()]
     assert cells[:3] == ["sales_orders", "Completed", "order"]
     assert int(cells[4]) > 100  # created
+    # How far each run is, from its progress artifact (plain lines: not a terminal).
+    progress = [line for line in result.stdout.splitlines() if line.startswith("  order: read")]
+    assert progress and all(len(line) <= 80 for line in progress)
     assert f"Prefect UI: {demo_run.prefect.ui_url}" in result.stdout
     assert (demo_run.home / "integrations" / "demo.yaml").exists()
     # It reused the running Prefect server (and left it running); its own emulators are gone.

@@ -61,7 +61,7 @@ class RunProgress:
         self.started = self.clock()
 
     def lines(self) -> list[str]:
-        """One line per entity, each under 80 columns."""
+        """One line per entity, each at most 77 columns (shown indented within 80)."""
         elapsed = max(self.clock() - self.started, 1e-6)
         out = []
         for row in self.summary.table():
@@ -71,8 +71,8 @@ class RunProgress:
                 continue
             line = f": read {read}, written {written}, failed {failed}, {read / elapsed:.1f}/s"
             entity = str(row["entity"])
-            if len(entity) + len(line) > 79:
-                entity = entity[: max(8, 78 - len(line))] + "~"
+            if len(entity) + len(line) > 77:  # shown indented by two: within 80 columns
+                entity = entity[: max(8, 76 - len(line))] + "~"
             out.append(entity + line)
         if self.fraction is not None and self.fraction > 0:
             eta = elapsed * (1 - self.fraction) / self.fraction

@@ -85,6 +85,9 @@ def test_demo_once_runs_every_flow_then_stops_what_it_started(demo_run):
     cells = [cell.strip() for cell in order_row.split("│") if cell.strip()]
     assert cells[:3] == ["sales_orders", "Completed", "order"]
     assert int(cells[4]) > 100  # created
+    # How far each run is, from its progress artifact (plain lines: not a terminal).
+    progress = [line for line in result.stdout.splitlines() if line.startswith("  order: read")]
+    assert progress and all(len(line) <= 80 for line in progress)
     assert f"Prefect UI: {demo_run.prefect.ui_url}" in result.stdout
     assert (demo_run.home / "integrations" / "demo.yaml").exists()
     # It reused the running Prefect server (and left it running); its own emulators are gone.
@@ -105,6 +108,27 @@ def _render(url: str, profile: Path, screenshot: Path | None = None) -> str:
     page = subprocess.run([chromium, *flags, "--dump-dom", url],
                           capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
     return page.stdout
+
+
+def test_the_demo_is_true_on_every_start(demo_run):
+    """Fresh emulators hold the demo seed again: the demo integration starts afresh, says so,
+    and its first runs create the records again instead of trusting an old ledger."""
+    ports = [_free_port(), _free_port()]
+    env = {**os.environ, "VISMASYNC_HOME": str(demo_run.home), "COLUMNS": "200"}
+    for name in ("VISMASYNC_CONFIG_DIR", "PREFECT_API_URL", "DATABASE_URL"):
+        env.pop(name, None)
+    again = subprocess.run(
+        [sys.executable, "-m", "vismasync", "demo", "--once",
+         "--prefect-port", str(demo_run.prefect.port),
+         "--eaccounting-port", str(ports[0]), "--vismanet-port", str(ports[1])],
+        env=env, capture_output=True, text=True, timeout=400,
+    )  # fmt: skip
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "the demo integration starts afresh" in again.stdout
+    order_row = next(line for line in again.stdout.splitlines() if "│ order" in line)
+    cells = [cell.strip() for cell in order_row.split("│") if cell.strip()]
+    assert int(cells[4]) > 100  # created again in the fresh emulator
 
 
 def test_the_prefect_ui_shows_deployments_runs_and_the_summary(demo_run, tmp_path):

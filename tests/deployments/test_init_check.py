@@ -23,6 +23,7 @@ from vismasync.emulators.eaccounting.server import create_app as create_eaccount
 from vismasync.emulators.vismanet.server import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.engine.clients import close_all
+from vismasync.flows.catalog import FLOWS
 from vismasync.store.database import reset_engine
 
 runner = CliRunner(env={"COLUMNS": "250"})
@@ -144,6 +145,19 @@ def test_scripted_init_writes_a_config_that_validates_and_checks(setup):
         "branch": {"default": "2"},
         "warehouse": "MAIN",
         "default_debtor": {"customer_number": "10001", "mode": "fallback"},
+        # Offered from both companies: VAT rates to VAT categories, terms by their days.
+        "value_maps": {
+            "tax_code": {"table": {"25": "1", "12": "2", "6": "3", "0": "4"}},
+            "payment_terms": {
+                "table": {"10 dagar": "10", "30 dagar": "30"},
+                "default": "30",
+            },
+        },
+    }
+    assert data["flows"]["stock"] == {
+        "enabled": True,
+        "warehouses": ["MAIN", "NORTH"],
+        "quantity": "on_hand",
     }
     assert [data["flows"][f]["enabled"] for f in ("customers", "products", "stock")] == [
         False,
@@ -317,12 +331,65 @@ def test_check_says_what_to_fix(setup, monkeypatch):
     )
     assert (
         "branch: flows.sales_orders.branch.default is '9', which is not a branch in "
-        "Visma.net (there: 1, 2, 3)" in scope_and_branch
+        "Visma.net (nearest: 1, 2, 3)" in scope_and_branch
     )
     for output in (wrong_vn_secret, wrong_ea_secret, unset_secret, wrong_tenant, scope_and_branch):
         assert output.startswith("exit 1"), output
         assert output.count("FAIL") == (2 if output is scope_and_branch else 1), output
         assert EA_SECRET not in output and VN_SECRET not in output
+
+
+def test_init_with_every_flow_checks_and_dry_runs_without_configuration_failures(
+    setup, prefect_server
+):
+    every_flow = [arg for flow in FLOWS for arg in ("--flow", flow)]
+    result = runner.invoke(app, setup.scripted("--status", "Shipped", *every_flow))
+
+    assert result.exit_code == 0, result.output
+    assert setup.check().startswith("exit 0")
+    for command in ("orders", "customers", "products", "stock"):
+        hint = f"vismasync run {command} --integration {setup.name} --dry-run"
+        assert hint in result.output  # the closing hint names every flow enabled
+        dry = runner.invoke(app, hint.split()[1:])
+        assert dry.exit_code in (0, 1), dry.output
+        assert "[config]" not in dry.output and "[auth]" not in dry.output, dry.output
+        assert "[dry run]" in dry.output
+
+
+def test_check_verifies_every_configured_target_value(setup):
+    from vismasync.config.integrations import load_integration
+    from vismasync.deployments.demo_integration import write_demo_config
+    from vismasync.engine.clients import authorize_auto_approving_eaccounting
+
+    write_demo_config(setup.config_dir, setup.name, setup.eaccounting, setup.vismanet)
+    authorize_auto_approving_eaccounting(load_integration(setup.name))
+    every_flow = setup.check()
+    setup.edit("PCS: st,", "PCS: stt,")
+    setup.edit('"1": Goods 25% VAT', '"1": Goods 26% VAT')
+    setup.edit("terms_of_payment_id: 30 dagar", "terms_of_payment_id: 30 dagr")
+    setup.edit('tax_code: {table: {"25": "1"', 'tax_code: {table: {"25": "7"')
+    wrong = setup.check()
+
+    assert every_flow.startswith("exit 0"), every_flow
+    assert "FAIL" not in every_flow
+    assert "unit st: st exists" in every_flow
+    assert wrong.startswith("exit 1"), wrong
+    assert wrong.count("FAIL") == 4, wrong
+    assert (
+        "flows.products.value_maps.unit.table.PCS is 'stt', which is not an eAccounting unit "
+        "(nearest: st" in wrong
+    )
+    coding = (
+        "flows.products.value_maps.account_coding.table.1 is 'Goods 26% VAT', which is not an "
+        "eAccounting article account coding (nearest: "
+    )
+    assert coding in wrong
+    assert "Goods 25% VAT" in wrong.split(coding)[1].split(")")[0]
+    assert (
+        "flows.customers.defaults.terms_of_payment_id is '30 dagr', which is not an eAccounting "
+        "terms of payment (nearest: 30 dagar" in wrong
+    )
+    assert "flows.sales_orders.value_maps.tax_code.table.25 is '7', which is not a VAT" in wrong
 
 
 def test_missing_eaccounting_scope_and_missing_authorization(setup):

@@ -26,7 +26,7 @@ def test_every_integration_gets_its_own_deployments(tmp_path, monkeypatch):
     enabled = {name: load_integration(name).flows.enabled() for name in ("north", "south")}
     assert "stock" in enabled["north"] and "stock" not in enabled["south"]
     for name, flows in by_integration.items():
-        assert flows == [*enabled[name], "reconcile", "retry_failed"]
+        assert flows == [*enabled[name], "reconcile", "retry_failed", "maintenance"]
 
     deployment = to_deployment(next(s for s in specs if s.integration == "south"))
     assert deployment.name == "south"
@@ -39,3 +39,23 @@ def test_every_integration_gets_its_own_deployments(tmp_path, monkeypatch):
     schema = parameter_schema(specs[0].load_flow())
     assert schema.properties["dry_run"]["type"] == "boolean"
     assert schema.properties["limit"]["anyOf"][0]["type"] == "integer"
+
+
+def test_prefect_yaml_declares_what_serve_serves_for_the_demo(tmp_path, monkeypatch):
+    """The work-pool path and `vismasync serve` offer the same deployments."""
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    monkeypatch.setenv("VISMASYNC_CONFIG_DIR", str(tmp_path))
+    write_demo_config(tmp_path, "demo", "http://127.0.0.1:1", "http://127.0.0.1:2")
+    declared = YAML(typ="safe", pure=True).load(
+        (Path(__file__).parents[2] / "prefect.yaml").read_text()
+    )["deployments"]
+
+    entrypoints = {d["entrypoint"].replace("/", ".").replace(".py:", ":") for d in declared}
+    served = {spec.entrypoint for spec in all_specs()}
+    assert entrypoints == served
+    by_flow = {d["tags"][2].removeprefix("flow:"): d for d in declared}
+    maintenance = next(spec for spec in all_specs() if spec.flow == "maintenance")
+    assert by_flow["maintenance"]["schedules"] == [{"cron": maintenance.schedule.cron}]

@@ -226,3 +226,60 @@ flows:
 
     message = issues["flows.sales_orders"]
     assert all(key in message for key in both_keys), message
+
+
+def _country_keyed_tables(model, path=()) -> list[tuple[str, ...]]:
+    """Dotted paths of every setting keyed by country code, found in the model itself."""
+    found = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if "by_country" in name:
+            found.append((*path, name))
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and hasattr(candidate, "model_fields"):
+                found += _country_keyed_tables(candidate, (*path, name))
+    return found
+
+
+def test_country_codes_are_strings_in_every_country_keyed_table():
+    """YAML 1.2: Norway's NO (and on/yes/off) are strings, never booleans."""
+    tables = _country_keyed_tables(IntegrationConfig)
+    assert len(tables) >= 5
+    data: dict = {}
+    for path in tables:
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        if path[-1] == "by_country":  # a table of its own, beside its default
+            node.update({"default": "1", "by_country": {}})
+        else:  # a value map
+            node[path[-1]] = {"table": {}}
+    lines = []
+
+    def render(node: dict, indent: int) -> None:
+        for key, value in node.items():
+            if key in ("table", "by_country"):
+                lines.append(" " * indent + f"{key}: {{NO: '2', SE: '1', on: '3', YES: '4'}}")
+            elif isinstance(value, dict):
+                lines.append(" " * indent + f"{key}:")
+                render(value, indent + 2)
+            else:
+                lines.append(" " * indent + f"{key}: '{value}'")
+
+    render(data, 0)
+    config = parse_config(MINIMAL + "\n".join(lines) + "\n")
+
+    for path in tables:
+        node = config
+        for part in path:
+            node = getattr(node, part)
+        table = node if path[-1] == "by_country" else node.table
+        assert table == {"NO": "2", "SE": "1", "on": "3", "YES": "4"}, path
+    assert config.flows.sales_orders.branch.for_country("NO") == "2"
+
+
+def test_yaml_1_1_booleans_are_not_booleans_and_true_still_is():
+    config = parse_config(MINIMAL + "flows:\n  stock: {enabled: false}\n")
+    assert config.flows.stock.enabled is False
+    issues = _issues(MINIMAL + "flows:\n  stock: {enabled: true, enabled: false}\n")
+    assert any("duplicate key" in message for message in issues.values())

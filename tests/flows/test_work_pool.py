@@ -51,3 +51,31 @@ def test_a_process_worker_runs_the_declared_deployment(demo, real_prefect_api):
     assert finished.state.is_completed(), finished.state
     orders = demo.vn_service.backend().state.sales_orders
     assert 1 <= len(orders) <= 3
+
+
+def test_vismasync_deploy_registers_every_integration_on_a_work_pool(demo, real_prefect_api):
+    import uuid
+
+    from prefect.deployments import run_deployment
+    from typer.testing import CliRunner
+
+    from vismasync.deployments.cli import app
+
+    pool = f"vs-{uuid.uuid4().hex[:8]}"
+    deployed = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["deploy", "--pool", pool])
+    assert deployed.exit_code == 0, deployed.output
+    assert f"sync-customers/{demo.name} on pool {pool}" in deployed.output
+    assert f"maintenance/{demo.name} on pool {pool}" in deployed.output
+
+    flow_run = run_deployment(f"sync-customers/{demo.name}", timeout=0, parameters={"limit": 3})
+    env = {**os.environ, "PREFECT_API_URL": real_prefect_api.api_url, "PYTHONPATH": str(ROOT)}
+    worker = _prefect("worker", "start", "--pool", pool, "--run-once", env=env, timeout=300)
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+
+    finished = asyncio.run(_flow_run(flow_run.id))
+    assert finished.state.is_completed(), finished.state
+    from vismasync.store.database import get_engine
+    from vismasync.store.ledger import list_entries
+
+    rows = list_entries(get_engine(), integration=demo.name)
+    assert 1 <= len(rows) <= 3  # the worker ran the flow on this integration's ledger

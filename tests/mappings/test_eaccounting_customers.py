@@ -58,8 +58,11 @@ def test_defaults_fill_required_fields_and_missing_ones_are_named():
     with pytest.raises(CustomerProblem, match="no InvoicePostalCode") as caught:
         eaccounting_customer(bare, rules, TERMS)
     assert "InvoiceCity" not in str(caught.value)
-    with pytest.raises(CustomerProblem, match="no TermsOfPaymentId"):
+    with pytest.raises(CustomerProblem, match="no TermsOfPaymentId") as caught:
         eaccounting_customer(customer(creditTerms={"id": "10"}), RULES, TERMS)
+    # Missing configuration (no mapping, no default), not a bad record.
+    assert caught.value.error_class == "config"
+    assert "flows.customers.defaults.terms_of_payment_id" in str(caught.value)
 
 
 def test_an_unknown_terms_name_is_a_configuration_problem():

@@ -44,3 +44,31 @@ def test_retention_setting_is_validated(monkeypatch):
     monkeypatch.setenv("VISMASYNC_LEDGER_MESSAGE_RETENTION_DAYS", "soon")
     with pytest.raises(ValueError, match="VISMASYNC_LEDGER_MESSAGE_RETENTION_DAYS"):
         message_retention_days()
+
+
+def test_the_maintenance_flow_prunes_its_integration_only(
+    engine, integration, monkeypatch, prefect_server
+):
+    from vismasync.flows.maintenance import maintenance
+    from vismasync.store.database import reset_engine
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    reset_engine()
+    mine = Ledger(engine, integration, "customers", "customer", "run-1")
+    other = Ledger(engine, f"{integration}-other", "customers", "customer", "run-1")
+    for ledger in (mine, other):
+        ledger.mark_failed("C1", "data", "customer 'Anna Berg' has no e-mail address")
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE ledger SET updated_at = now() - interval '40 days' "
+                        "WHERE integration_id = :id"),
+                {"id": ledger.integration_id},
+            )  # fmt: skip
+
+    monkeypatch.setenv("VISMASYNC_LEDGER_MESSAGE_RETENTION_DAYS", "30")
+    result = maintenance(integration)
+
+    assert result["messages_removed"] == 1
+    assert mine.get("C1").message == EXPIRED_MESSAGE
+    assert other.get("C1").message.startswith("customer 'Anna Berg'")
+    reset_engine()

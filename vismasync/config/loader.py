@@ -1,12 +1,18 @@
-"""Reading an integration's YAML file and explaining what is wrong with it."""
+"""Reading an integration's YAML file and explaining what is wrong with it.
+
+Files are read as YAML 1.2 (ruamel.yaml): ``NO``, ``on``, ``yes`` and ``off`` are strings, as
+country codes and map keys must be, not the booleans of YAML 1.1. Booleans are ``true`` and
+``false``; a duplicated key is an error.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from vismasync.config.model import IntegrationConfig
 
@@ -55,11 +61,18 @@ def issues_from_validation(error: ValidationError) -> list[ConfigIssue]:
     return [ConfigIssue(_dotted(tuple(e["loc"])), _describe(e)) for e in error.errors()]
 
 
+def _yaml() -> YAML:
+    """A safe YAML 1.2 loader building plain dicts, lists and scalars."""
+    loader = YAML(typ="safe", pure=True)
+    loader.version = (1, 2)
+    return loader
+
+
 def parse_config(text: str, source: str = "<config>") -> IntegrationConfig:
     """Validate YAML text. Raises ConfigError listing every problem."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = _yaml().load(text)
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)

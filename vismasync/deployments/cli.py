@@ -11,7 +11,7 @@ from vismasync.deployments.cli_failures import failures_app
 from vismasync.deployments.cli_init import authorize_command, init_command
 from vismasync.deployments.cli_reconcile import reconcile_command
 from vismasync.deployments.cli_run import run_app
-from vismasync.deployments.cli_serve import demo, serve
+from vismasync.deployments.cli_serve import demo, deploy, serve, server
 
 app = typer.Typer(
     help="vismasync: keep Visma eAccounting and Visma.net ERP in sync.",
@@ -23,6 +23,8 @@ app.add_typer(config_app, name="config")
 app.add_typer(failures_app, name="failures")
 app.add_typer(run_app, name="run")
 app.command("serve")(serve)
+app.command("deploy")(deploy)
+app.command("server")(server)
 app.command("demo")(demo)
 app.add_typer(alerts_app, name="alerts")
 app.command("init")(init_command)

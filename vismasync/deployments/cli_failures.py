@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vismasync.deployments.cli_flowrun import EXIT_NOT_STARTED, VERBOSE_HELP
 from vismasync.engine.queue import UNSETTLED, unsettled_entries
 from vismasync.store.database import DatabaseUnavailable
 from vismasync.store.models import LedgerStatus
@@ -57,11 +58,6 @@ def list_failures(
     console.print(table)
 
 
-# Exit codes of `retry`, as for `vismasync run`: some records failed again / it could not start.
-EXIT_RECORDS_FAILED = 1
-EXIT_NOT_STARTED = 2
-
-
 @failures_app.command("retry")
 def retry_failures(
     keys: list[str] | None = typer.Argument(
@@ -69,23 +65,26 @@ def retry_failures(
     ),
     integration: str = typer.Option(..., help="The integration (its configuration name)."),
     flow: str = typer.Option("sales_orders", help="The flow whose records to retry."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Retry failed records now, re-reading them from their source system."""
-    from vismasync.config.loader import ConfigError
-    from vismasync.flows.retry_failed import RETRYABLE, UnknownRecords, retry_failed
-    from vismasync.store.locks import AlreadyRunning
+    from vismasync.deployments.cli_flowrun import run_flow
+    from vismasync.flows.retry_failed import RETRYABLE, UnknownRecords, chosen_keys, retry_failed
 
     if flow not in RETRYABLE:
         _error(f"--flow must be one of: {', '.join(RETRYABLE)} (got {flow!r})")
         raise typer.Exit(code=EXIT_NOT_STARTED)
     try:
-        result = retry_failed(integration=integration, flow=flow, keys=keys or None)
-    except (ConfigError, AlreadyRunning, DatabaseUnavailable, UnknownRecords) as exc:
+        chosen_keys(integration, flow, keys or None)  # refuse unknown keys before any run
+    except (DatabaseUnavailable, UnknownRecords) as exc:
         _error(f"Not started: {exc}")
         raise typer.Exit(code=EXIT_NOT_STARTED) from None
-    Console().print(result["summary"], markup=False, highlight=False, soft_wrap=True)
-    if result["failed"]:
-        raise typer.Exit(code=EXIT_RECORDS_FAILED)
+    run_flow(
+        lambda: retry_failed(
+            integration=integration, flow=flow, keys=keys or None, return_state=True
+        ),
+        verbose=verbose,
+    )
 
 
 @failures_app.command("skip")

@@ -26,6 +26,7 @@ from vismasync.deployments.setup_assistant import (
     config_text,
     default_secret_env,
 )
+from vismasync.deployments.setup_flows import flow_settings, target_values
 from vismasync.deployments.setup_prompts import (
     FLOW_TITLES,
     NAME_PATTERN,
@@ -37,7 +38,7 @@ from vismasync.deployments.setup_prompts import (
     sales_order_choices,
     secret_reference,
 )
-from vismasync.flows.catalog import FLOWS
+from vismasync.flows.catalog import BY_FLOW, FLOWS
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_ANSWER = 2
@@ -87,6 +88,15 @@ def init_command(
     warehouse: str | None = typer.Option(None, help="Empty: the items' default."),
     default_debtor: str | None = typer.Option(None, help="Customer number; empty: none."),
     debtor_mode: str | None = typer.Option(None, "--default-debtor-mode", help="force/fallback"),
+    units: list[str] | None = typer.Option(
+        None, "--unit", help="Products: VISMANET_UNIT=EACCOUNTING_UNIT (repeatable)."
+    ),
+    terms_of_payment: str | None = typer.Option(
+        None, help="Customers: eAccounting terms of payment when Visma.net's have no match."
+    ),
+    stock_warehouses: list[str] | None = typer.Option(
+        None, "--stock-warehouse", help="Stock: a Visma.net warehouse that counts (repeatable)."
+    ),
     overwrite: bool | None = typer.Option(None, "--overwrite/--keep-existing"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Never ask; fail naming missing flags."),
 ) -> None:
@@ -192,6 +202,11 @@ def init_command(
                 for f in FLOWS
                 if ask.confirm(None, f"Enable {FLOW_TITLES[f]}?", f == "sales_orders")
             ]
+        values = target_values(connection_only, chosen)
+        chosen_settings = flow_settings(
+            ask, values, chosen, units=units, terms_of_payment=terms_of_payment,
+            stock_warehouses=stock_warehouses,
+        )  # fmt: skip
         while True:
             orders = (
                 sales_order_choices(
@@ -210,7 +225,8 @@ def init_command(
                 else None
             )
             try:
-                text, config = config_text(config_data(connections, chosen, orders))
+                data = config_data(connections, chosen, orders, chosen_settings)
+                text, config = config_text(data)
                 break
             except ConfigError as exc:
                 ask.retry("; ".join(str(issue) for issue in exc.issues))
@@ -228,9 +244,16 @@ def init_command(
         checks.check_integration(config),
         f"Fix the configuration and run `vismasync check --integration {name}`.",
     )
-    console.print(
-        f"[green]Ready.[/green] Next: `vismasync run orders --integration {name}`", soft_wrap=True
-    )
+    console.print(closing_hint(name, chosen), markup=False, soft_wrap=True)
+
+
+def closing_hint(name: str, flows: list[str]) -> str:
+    """What to run next: a dry run of every flow enabled, then the schedules."""
+    commands = [BY_FLOW[flow].command for flow in FLOWS if flow in flows]  # type: ignore[index]
+    lines = [f"Ready: {name} syncs {', '.join(commands)}. Try each without writing anything:"]
+    lines += [f"  vismasync run {command} --integration {name} --dry-run" for command in commands]
+    lines.append("then run them for real, or `vismasync serve` to run them on their schedules.")
+    return "\n".join(lines)
 
 
 def _write(path: Path, text: str) -> None:

@@ -29,13 +29,16 @@ def reconcile_command(
     if unknown:
         _error(f"--flow must be one of: {', '.join(RECONCILERS)} (got {', '.join(unknown)})")
         raise typer.Exit(code=EXIT_NOT_STARTED)
+    from vismasync.deployments.prefect_server import PrefectServerError, ensure_prefect_server
+
     console = Console()
     try:
+        ensure_prefect_server(on_start=Console(stderr=True).print)
         result = reconcile(integration=integration, flows=flow or None)
     except DiscrepanciesFound as exc:
         console.print(exc.result["summary"], markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=EXIT_DISCREPANCIES) from None
-    except (ConfigError, DatabaseUnavailable) as exc:
+    except (ConfigError, DatabaseUnavailable, PrefectServerError) as exc:
         _error(f"Not started: {exc}")
         raise typer.Exit(code=EXIT_NOT_STARTED) from None
     console.print(result["summary"], markup=False, highlight=False, soft_wrap=True)

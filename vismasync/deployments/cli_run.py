@@ -1,7 +1,9 @@
 """`vismasync run ...`: run a sync flow now, as a Prefect flow run; one command per declared flow.
 
 Exit codes: 0 when every record synced, 1 when some records failed (they are in the failure
-queue), 2 when the run could not start (configuration, lock, database).
+queue) or the run failed on the way, 2 when the run could not start (configuration,
+authorization, a system that cannot be reached, another run of the flow, the database): it
+prints the cause and the command that fixes it.
 """
 
 from __future__ import annotations
@@ -11,21 +13,17 @@ from datetime import datetime
 from typing import Any
 
 import typer
-from rich.console import Console
 
-from vismasync.config.loader import ConfigError
+from vismasync.deployments.cli_flowrun import VERBOSE_HELP, run_flow
 from vismasync.engine.entity import EntitySpec
 from vismasync.flows.catalog import SYNC_FLOWS, load_flow
-from vismasync.store.database import DatabaseUnavailable
-from vismasync.store.locks import AlreadyRunning
 
 run_app = typer.Typer(help="Run a sync flow now (as a Prefect flow run).", no_args_is_help=True)
 
-EXIT_RECORDS_FAILED = 1
-EXIT_NOT_STARTED = 2
 
-
-def _run_and_report(integration: str, flow: str, start: Callable[[], dict[str, Any]]) -> None:
+def _run_and_report(
+    integration: str, flow: str, start: Callable[[], Any], *, verbose: bool = False
+) -> None:
     """Run a flow, print its summary, and exit with the code the module docstring promises.
 
     The run carries the same tags as a deployment's runs, so alerts and UI filters see it.
@@ -33,18 +31,9 @@ def _run_and_report(integration: str, flow: str, start: Callable[[], dict[str, A
     from prefect import tags
 
     from vismasync.engine.run import integration_tag
-    from vismasync.tasks.stock import StockModuleActive
 
-    console = Console()
-    try:
-        with tags("vismasync", integration_tag(integration), f"flow:{flow}"):
-            result = start()
-    except (ConfigError, AlreadyRunning, DatabaseUnavailable, StockModuleActive) as exc:
-        Console(stderr=True).print(f"[red]Not started:[/red] {exc}", markup=True, soft_wrap=True)
-        raise typer.Exit(code=EXIT_NOT_STARTED) from None
-    console.print(result["summary"], markup=False, highlight=False, soft_wrap=True)
-    if result["failed"]:
-        raise typer.Exit(code=EXIT_RECORDS_FAILED)
+    with tags("vismasync", integration_tag(integration), f"flow:{flow}"):
+        run_flow(start, verbose=verbose)
 
 
 def _command(spec: EntitySpec) -> Callable[..., None]:
@@ -57,13 +46,19 @@ def _command(spec: EntitySpec) -> Callable[..., None]:
         limit: int | None = typer.Option(
             None, min=1, help=f"Process at most this many {spec.noun}."
         ),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
     ) -> None:
         _run_and_report(
             integration,
             spec.flow,
             lambda: load_flow(spec)(
-                integration=integration, dry_run=dry_run, since=since, limit=limit
+                integration=integration,
+                dry_run=dry_run,
+                since=since,
+                limit=limit,
+                return_state=True,
             ),
+            verbose=verbose,
         )
 
     run.__doc__ = f"{spec.description} ({spec.source} is read now.)"

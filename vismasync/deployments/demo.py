@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from vismasync.deployments.prefect_server import (
 from vismasync.deployments.registry import DeploymentSpec, deployment_specs
 from vismasync.paths import vismasync_home
 from vismasync.store.database import get_engine, server_location
+from vismasync.store.integrations import forget_integration
 
 DEMO_INTEGRATION = "demo"
 
@@ -142,17 +144,53 @@ def wait_for_deployments(
     raise DemoError("The deployments were not registered in time; see the serve log.")
 
 
-def run_once(specs: list[DeploymentSpec]) -> list[tuple[DeploymentSpec, Any]]:
-    """Run every deployment once and wait for each run to finish."""
+def run_once(
+    specs: list[DeploymentSpec],
+    on_progress: Callable[[str], None] | None = None,
+    timeout: float = 900,
+) -> list[tuple[DeploymentSpec, Any]]:
+    """Run every deployment once and wait for each run to finish, telling ``on_progress`` how
+    far the running one is (from its progress artifact)."""
     from prefect.deployments import run_deployment
 
     runs = []
     for spec in specs:
-        flow_run = run_deployment(
-            f"{spec.load_flow().name}/{spec.name}", timeout=900, tags=["demo"]
-        )
+        flow_run = run_deployment(f"{spec.load_flow().name}/{spec.name}", timeout=0, tags=["demo"])
+        deadline = time.monotonic() + timeout
+        while True:
+            flow_run, progress = asyncio.run(_run_and_progress(flow_run.id))
+            if flow_run.state is not None and flow_run.state.is_final():
+                break
+            if time.monotonic() > deadline:
+                break
+            if on_progress is not None and progress is not None:
+                on_progress(f"{spec.flow}: {progress}")
+            time.sleep(1)
         runs.append((spec, flow_run))
     return runs
+
+
+async def _run_and_progress(flow_run_id: Any) -> tuple[Any, str | None]:
+    """The flow run, and its progress artifact as text (None before the first batch)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterType,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+
+    async with get_client() as client:
+        flow_run = await client.read_flow_run(flow_run_id)
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["progress"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+        )
+    if not artifacts:
+        return flow_run, None
+    latest = artifacts[-1]
+    lines = (latest.description or "").split("; ")
+    return flow_run, f"{float(latest.data or 0):.0f}%\n  " + "\n  ".join(lines)
 
 
 async def _summary_rows(flow_run_id: Any) -> list[dict[str, Any]]:
@@ -225,6 +263,13 @@ def run_demo(
             use_server(address)
         with console.status("Starting the eAccounting and Visma.net emulators ..."):
             ea_url, vn_url = start_emulators(started, eaccounting_port, vismanet_port)
+        if started.servers and forget_integration(get_engine(), DEMO_INTEGRATION):
+            # Emulators started here hold their demo seed, not what earlier runs wrote: a
+            # ledger from those runs would describe records that no longer exist.
+            console.print(
+                "The emulators started from their demo seed, so the demo integration starts "
+                "afresh too (its ledger, watermarks and authorization were reset)."
+            )
         write_demo_config(config_dir(), DEMO_INTEGRATION, ea_url, vn_url)
         config = load_integration(DEMO_INTEGRATION)
         authorize_auto_approving_eaccounting(config)
@@ -232,8 +277,17 @@ def run_demo(
         with console.status("Registering and serving the deployments ..."):
             serving = start_serving(started, address)
             wait_for_deployments(specs, serving)
-        with console.status("Running every enabled flow once ..."):
-            runs = run_once([spec for spec in specs if spec.sync])
+        with console.status("Running every enabled flow once ...") as status:
+            shown: list[str] = []
+
+            def show(text: str) -> None:
+                if console.is_terminal:
+                    status.update(text)
+                elif not shown or shown[-1] != text:  # not a terminal: each change, once
+                    shown.append(text)
+                    console.print(text, markup=False, highlight=False)
+
+            runs = run_once([spec for spec in specs if spec.sync], on_progress=show)
         print_results(console, runs)
         failed = [spec.flow for spec, run in runs if not (run.state and run.state.is_completed())]
         console.print(

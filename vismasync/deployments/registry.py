@@ -1,13 +1,15 @@
 """Which deployments exist, built from the integration files.
 
 Per integration: one deployment per enabled sync flow (on the integration's schedule), the
-daily reconciliation, and `retry-failed` for ad-hoc retries from the UI. `vismasync serve`
+daily reconciliation, `retry-failed` for ad-hoc retries from the UI, and the daily
+`maintenance` (retention of ledger messages). `vismasync serve`
 serves exactly these; `prefect.yaml` declares the same set for the demo integration on the
 work-pool path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +24,9 @@ from vismasync.flows.catalog import BY_FLOW
 FLOW_ENTRYPOINTS: dict[FlowName, str] = {flow: spec.entrypoint for flow, spec in BY_FLOW.items()}
 RECONCILE = "vismasync.flows.reconcile:reconcile"
 RETRY_FAILED = "vismasync.flows.retry_failed:retry_failed"
+MAINTENANCE = "vismasync.flows.maintenance:maintenance"
+# Retention runs daily, before reconciliation.
+MAINTENANCE_SCHEDULE = Schedule(cron="15 4 * * *")
 # Reconciliation runs daily, early, when few people touch either system.
 RECONCILE_SCHEDULE = Schedule(cron="30 5 * * *")
 
@@ -29,7 +34,7 @@ RECONCILE_SCHEDULE = Schedule(cron="30 5 * * *")
 @dataclass(frozen=True)
 class DeploymentSpec:
     integration: str
-    flow: str  # a sync flow (FlowName), or "reconcile" / "retry_failed"
+    flow: str  # a sync flow (FlowName), or "reconcile" / "retry_failed" / "maintenance"
     entrypoint: str
     schedule: Schedule | None  # None: ad-hoc runs only
     sync: bool = True  # a sync flow (the demo runs these once at start)
@@ -61,6 +66,11 @@ def deployment_specs(config: IntegrationConfig) -> list[DeploymentSpec]:
         )
     if enabled:
         specs.append(DeploymentSpec(config.name, "retry_failed", RETRY_FAILED, None, sync=False))
+        specs.append(
+            DeploymentSpec(
+                config.name, "maintenance", MAINTENANCE, MAINTENANCE_SCHEDULE, sync=False
+            )
+        )
     return specs
 
 
@@ -70,9 +80,14 @@ def all_specs() -> Iterator[DeploymentSpec]:
         yield from deployment_specs(load_integration(name))
 
 
-def to_deployment(spec: DeploymentSpec) -> Any:
-    """A Prefect ``RunnerDeployment`` for ``spec``: typed parameters, schedule, one at a time."""
+def to_deployment(spec: DeploymentSpec, *, for_workers: bool = False) -> Any:
+    """A Prefect ``RunnerDeployment`` for ``spec``: typed parameters, schedule, one at a time.
+
+    ``for_workers``: its entrypoint is the flow's module path (``vismasync.flows.x.flow``), which
+    a worker on any machine with vismasync installed can import.
+    """
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
 
     flow = spec.load_flow()
@@ -93,4 +108,25 @@ def to_deployment(spec: DeploymentSpec) -> Any:
             limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
         ),
         description=f"{spec.flow} for integration {spec.integration}",
+        entrypoint_type=EntrypointType.MODULE_PATH if for_workers else EntrypointType.FILE_PATH,
     )
+
+
+def deploy_all(pool: str) -> list[DeploymentSpec]:
+    """Register every integration's deployments on the work pool ``pool`` (a ``process`` pool
+    is created when it does not exist); returns what was registered."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def ensure_pool() -> None:
+        async with get_client() as client:
+            with contextlib.suppress(ObjectAlreadyExists):
+                await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+
+    run_coro_as_sync(ensure_pool())
+    specs = list(all_specs())
+    for spec in specs:
+        to_deployment(spec, for_workers=True).apply(work_pool_name=pool)
+    return specs

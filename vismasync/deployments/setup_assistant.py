@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
@@ -94,14 +95,20 @@ class SalesOrderChoices:
 
 
 def config_data(
-    connections: Connections, flows: list[FlowName], orders: SalesOrderChoices | None
+    connections: Connections,
+    flows: list[FlowName],
+    orders: SalesOrderChoices | None,
+    chosen: dict[FlowName, dict[str, Any]] | None = None,
 ) -> dict[str, object]:
-    """The configuration as plain data: every flow listed, enabled or not."""
+    """The configuration as plain data: every flow listed, enabled or not, with the settings
+    ``chosen`` for it (see `setup_flows`)."""
     flow_settings: dict[str, object] = {}
     for name in FLOWS:
         settings: dict[str, object] = {"enabled": name in flows}
         if name == "sales_orders" and orders is not None:
             settings.update(orders.as_dict())
+        if name in flows:
+            settings.update((chosen or {}).get(name, {}))
         flow_settings[name] = settings
     return {**connections.as_dict(), "flows": flow_settings}
 

@@ -8,6 +8,7 @@ the eAccounting refresh check, which rotates the stored token pair the way every
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from vismasync.connectors.http import ApiError, ErrorClass
 from vismasync.connectors.vismanet.client import VismaNetClient
 from vismasync.engine.clients import build_eaccounting_client, build_vismanet_client
 from vismasync.flows.catalog import BY_FLOW
+from vismasync.mappings.value_maps import ValueMap
 
 EACCOUNTING = "eaccounting"
 VN_SCOPE = "vismanet_erp_service_api:"
@@ -123,7 +125,86 @@ def check_eaccounting(config: IntegrationConfig, secret: str) -> list[CheckResul
             return results
         results.append(CheckResult("eAccounting token refresh", True, "the refresh token works"))
         results.extend(_eaccounting_reads(config, client))
+        try:
+            results.extend(_eaccounting_references(config, client))
+        except ApiError as exc:
+            advice = _unreachable(exc, str(config.eaccounting.api_url))
+            results.append(_fail("eAccounting reference data", advice or f"failed: {exc}"))
     return results
+
+
+def nearest(value: str, known: list[str], n: int = 3) -> list[str]:
+    """The valid values most like ``value`` (a misspelling's fix first), else the first few."""
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.5)
+    return [by_lower[c] for c in close] or sorted(known)[:n]
+
+
+def _values(value_map: ValueMap) -> list[tuple[str, str]]:
+    """(setting suffix, target value) of every value a map can produce."""
+    pairs = [(f".table.{key}", value) for key, value in value_map.table.items()]
+    if value_map.default is not None:
+        pairs.append((".default", value_map.default))
+    return pairs
+
+
+def _known(
+    name: str, setting: str, value: str, table: dict[str, str], shown: list[str], what: str
+) -> CheckResult:
+    """``value`` names a record of ``table`` (keys lower-case: id, code or name)."""
+    if value.strip().lower() in table:
+        return CheckResult(name, True, f"{value} exists")
+    close = ", ".join(nearest(value, shown)) or "none"
+    return _fail(name, f"{setting} is {value!r}, which is not {what} (nearest: {close})")
+
+
+def _names(records: list, *fields: str) -> list[str]:
+    """Every name the records go by in ``fields`` (declared or extra), for suggestions."""
+    found = []
+    for record in records:
+        for name in fields:
+            value = getattr(record, name, None) or (record.model_extra or {}).get(name)
+            if isinstance(value, str) and value.strip():
+                found.append(value.strip())
+    return list(dict.fromkeys(found))
+
+
+def _eaccounting_references(
+    config: IntegrationConfig, client: EAccountingClient
+) -> Iterator[CheckResult]:
+    """Every eAccounting value the enabled flows' settings name exists in the company."""
+    from vismasync.tasks.reference_data import lookup_table
+
+    enabled = config.flows.enabled()
+    if "products" in enabled:
+        units = client.list_units()
+        unit_table = lookup_table(units, "Code", "Name", "Abbreviation")
+        unit_names = _names(units, "Code", "Name")
+        maps = config.flows.products.value_maps
+        for suffix, value in _values(maps.unit):
+            setting = f"flows.products.value_maps.unit{suffix}"
+            yield _known(f"unit {value}", setting, value, unit_table, unit_names,
+                         "an eAccounting unit")  # fmt: skip
+        codings = client.list_article_account_codings()
+        coding_table = lookup_table(codings, "Name", "NameEnglish")
+        coding_names = _names(codings, "Name", "NameEnglish")
+        for key in ("account_coding", "service_account_coding"):
+            for suffix, value in _values(getattr(maps, key)):
+                setting = f"flows.products.value_maps.{key}{suffix}"
+                yield _known(f"account coding {value}", setting, value, coding_table,
+                             coding_names, "an eAccounting article account coding")  # fmt: skip
+    if "customers" in enabled:
+        settings = config.flows.customers
+        terms = client.list_terms_of_payments()
+        terms_table = lookup_table(terms, "Name", "NameEnglish")
+        terms_names = _names(terms, "Name", "NameEnglish")
+        wanted = [(f"value_maps.payment_terms{suffix}", value)
+                  for suffix, value in _values(settings.value_maps.payment_terms)]  # fmt: skip
+        if settings.defaults.terms_of_payment_id:
+            wanted.append(("defaults.terms_of_payment_id", settings.defaults.terms_of_payment_id))
+        for suffix, value in wanted:
+            yield _known(f"terms of payment {value}", f"flows.customers.{suffix}", value,
+                         terms_table, terms_names, "an eAccounting terms of payment")  # fmt: skip
 
 
 def _refresh_advice(config: IntegrationConfig, exc: ApiError) -> str:
@@ -273,9 +354,9 @@ def check_vismanet(config: IntegrationConfig, secret: str) -> list[CheckResult]:
 def _exists(name: str, setting: str, value: str, known: set[str], what: str) -> CheckResult:
     if value in known:
         return CheckResult(name, True, f"{value} exists")
-    listing = ", ".join(sorted(known)) or "none"
+    listing = ", ".join(nearest(value, sorted(known), n=5)) or "none"
     return _fail(
-        name, f"{setting} is {value!r}, which is not a {what} in Visma.net (there: {listing})"
+        name, f"{setting} is {value!r}, which is not a {what} in Visma.net (nearest: {listing})"
     )
 
 
@@ -316,6 +397,19 @@ def _references(config: IntegrationConfig, client: VismaNetClient) -> Iterator[C
                 _warehouses(client),
                 "warehouse",
             )
+        categories = {c.vat_category_id for c in client.list_vat_categories()}
+        taxes = [(f"value_maps.{key}{suffix}", value) for key in ("tax_code", "tax_code_by_country")
+                 for suffix, value in _values(getattr(settings.value_maps, key))]  # fmt: skip
+        if settings.shipping is not None and settings.shipping.tax_code:
+            taxes.append(("shipping.tax_code", settings.shipping.tax_code))
+        for suffix, value in taxes:
+            yield _exists(f"VAT category {value}", f"flows.sales_orders.{suffix}", value,
+                          categories, "VAT category")  # fmt: skip
+        credit_terms = {t.terms_id for t in client.list_credit_terms()}
+        for suffix, value in _values(settings.value_maps.payment_terms):
+            yield _exists(f"credit terms {value}",
+                          f"flows.sales_orders.value_maps.payment_terms{suffix}", value,
+                          credit_terms, "credit terms id")  # fmt: skip
         if settings.default_debtor is not None:
             number = settings.default_debtor.customer_number
             known = {number} if client.get_customer(number) is not None else set()

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,15 @@ from prefect.utilities.annotations import quote
 
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
 from vismasync.engine.entity import EntitySpec
+from vismasync.engine.preflight import (
+    START_ERRORS,
+    RunNotStarted,
+    failed_state,
+    not_started,
+    preflight,
+    refused_state,
+)
+from vismasync.engine.progress import RunProgress, window_fraction
 from vismasync.engine.queue import failure_queue, sort_keys
 from vismasync.engine.run import RunContext, sync_run
 from vismasync.engine.summary import RunSummary, publish
@@ -27,6 +37,7 @@ from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import ledger_for
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import Ledger
+from vismasync.store.locks import AlreadyRunning
 from vismasync.store.models import LedgerStatus
 from vismasync.store.watermarks import Watermarks
 
@@ -47,10 +58,19 @@ def count_items(summary: RunSummary, entity: str, items: list[WorkItem]) -> None
 class SyncEngine:
     """One run of one flow."""
 
-    def __init__(self, ctx: RunContext, spec: EntitySpec, summary: RunSummary) -> None:
+    def __init__(
+        self,
+        ctx: RunContext,
+        spec: EntitySpec,
+        summary: RunSummary,
+        progress: RunProgress | None = None,
+    ) -> None:
         self.ctx = ctx
         self.spec = spec
         self.summary = summary
+        # The reporter hook: told after every batch how far the run is.
+        self.progress = progress or RunProgress(summary, publish=False)
+        self.fraction: float | None = None
         self.entity = spec.entity(ctx.config)
         self.settings = getattr(ctx.config.flows, spec.flow)
         self.ledger: Ledger = ledger_for(ctx, self.entity)
@@ -93,9 +113,10 @@ class SyncEngine:
     def _read_pages(self, cursor: datetime | None) -> None:
         """Keyset paging: each page starts at the newest change time read so far; records
         sharing one instant beyond a full page are reached by paging within that instant."""
-        size, page_number = self.settings.batch_size, 1
+        size, page_number, start = self.settings.batch_size, 1, cursor
         while self.budget > 0:
             page = self.spec.read_page(quote(self.ctx), cursor, page_number, size)
+            self.fraction = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
             self._process(page.records)
             if not page.more or page.last_changed_at is None:
                 return
@@ -113,6 +134,7 @@ class SyncEngine:
         for start in range(0, len(records), size):
             if self.budget <= 0:
                 return
+            self.fraction = min(1.0, (start + size) / len(records))
             self._process(records[start : start + size])
 
     def _room(self, n: int) -> int:
@@ -149,6 +171,7 @@ class SyncEngine:
         self.summary.merge(batch.summary)
         if self.spec.after_batch is not None:
             self.spec.after_batch(self.ctx, batch, self.summary)
+        self.progress.batch_done(self.fraction)
 
     def _fresh(self, records: list[SourceRecord], from_queue: bool) -> list[WorkItem]:
         """Work items for the records that changed since they last settled; the others are
@@ -218,11 +241,30 @@ def run_sync(
     since: datetime | None = None,
     limit: int | None = None,
     keys: list[str] | None = None,
-) -> dict[str, Any]:
-    """Run one flow for one integration under its lock, publish and return the summary."""
-    with sync_run(integration, spec.flow, dry_run=dry_run) as ctx:
+) -> Any:
+    """Run one flow for one integration under its lock, publish and return the summary.
+
+    A run that cannot start returns its final state instead (see :mod:`.preflight`): Failed
+    naming the cause and the fix, or Cancelled when another run holds the lock.
+    """
+    start = ExitStack()
+    try:
+        ctx = start.enter_context(sync_run(integration, spec.flow, dry_run=dry_run))
+        preflight(ctx.config)
+    except AlreadyRunning as exc:
+        start.close()
+        return refused_state(exc)
+    except START_ERRORS as exc:
+        start.close()
+        return failed_state(not_started(exc, integration))
+    with start:
         summary = RunSummary(flow=spec.flow, integration=integration, dry_run=dry_run)
-        SyncEngine(ctx, spec, summary).run(since=since, limit=limit, keys=keys)
+        progress = RunProgress(summary, publish=not ctx.run_id.startswith("local-"))
+        try:
+            SyncEngine(ctx, spec, summary, progress).run(since=since, limit=limit, keys=keys)
+        except RunNotStarted as exc:  # a condition found by the flow's first call (stock)
+            return failed_state(exc)
+        progress.batch_done(1.0, final=True)
         if spec.after_run is not None:
             spec.after_run(ctx, summary)
         publish(summary)

@@ -15,12 +15,16 @@ OUTCOMES = ("read", "created", "updated", "unchanged", "skipped", "failed")
 # Emitted when a run finishes with failed records; the alert automations listen for it.
 RECORDS_FAILED_EVENT = "vismasync.run.records-failed"
 
+# What to do per error class; ``{integration}`` and ``{flow}`` name the run's.
+RETRY = "`vismasync failures retry --integration {integration} --flow {flow}`"
 WHAT_TO_DO = {
     "data": "Fix the record in the source system (or the missing reference in the target); "
-    "it is retried on the next run after it changes, or with `vismasync failures retry`.",
-    "config": "Fix the integration's settings or the API user's permissions, then retry.",
-    "auth": "The connection's credentials were rejected: authorize it again "
-    "(`vismasync init` or `vismasync check`).",
+    "it is retried on the next run after it changes, or now with " + RETRY + ".",
+    "config": "Fix the integration's settings or the API user's permissions "
+    "(`vismasync check --integration {integration}` names what is wrong), then " + RETRY + ".",
+    "auth": "The credentials were rejected: connect eAccounting again with "
+    "`vismasync authorize --integration {integration}`, or correct the Visma.net client "
+    "secret (`vismasync check --integration {integration}` tells which), then " + RETRY + ".",
     "transient": "Nothing: the record is retried automatically on the next run.",
     "stock": "Nothing, or restock in Visma.net: the order is retried on every run and sent once "
     "the stock is there (flows.sales_orders.stock_check.action: send_on_hold sends it on hold).",
@@ -35,9 +39,9 @@ class RecordFailure:
     error_class: str
     message: str
 
-    @property
-    def what_to_do(self) -> str:
-        return WHAT_TO_DO.get(self.error_class, "Check the message, then retry the record.")
+    def what_to_do(self, integration: str, flow: str) -> str:
+        advice = WHAT_TO_DO.get(self.error_class, "Check the message, then " + RETRY + ".")
+        return advice.format(integration=integration, flow=flow)
 
 
 @dataclass
@@ -94,7 +98,7 @@ class RunSummary:
             message = failure.message.replace("|", "\\|").replace("\n", " ")
             lines.append(
                 f"| {failure.entity} | {failure.key} | {failure.error_class} | {message} "
-                f"| {failure.what_to_do} |"
+                f"| {failure.what_to_do(self.integration, self.flow)} |"
             )
         return title + "\n".join(lines) + "\n"
 

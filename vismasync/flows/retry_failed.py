@@ -65,12 +65,28 @@ def skip_failed(integration: str, flow_name: str, keys: list[str]) -> int:
     return len(rows)
 
 
+def chosen_keys(integration: str, flow_name: str, keys: list[str] | None) -> list[str]:
+    """The keys to retry: ``keys`` when each is in the flow's ledger, else every failed key.
+
+    Raises:
+        UnknownRecords: a key is not in the flow's ledger for this integration.
+    """
+    if flow_name not in BY_FLOW:
+        raise ValueError(f"flow must be one of {', '.join(BY_FLOW)} (got {flow_name!r})")
+    if not keys:
+        return failed_keys(integration, flow_name)
+    chosen = list(dict.fromkeys(keys))
+    known = {key for _, key in ledger_entities(integration, flow_name, chosen)}
+    _unknown(chosen, known, integration, flow_name)
+    return chosen
+
+
 @flow(name="retry-failed", log_prints=False)
 def retry_failed(
     integration: str = "demo",
     flow: RetryableFlow = "sales_orders",  # type: ignore[valid-type]
     keys: list[str] | None = None,
-) -> dict[str, Any]:
+) -> Any:
     """Retry failed records of one flow now, re-reading them from their source system.
 
     Args:
@@ -82,19 +98,14 @@ def retry_failed(
     Raises:
         UnknownRecords: a key is not in the flow's ledger for this integration.
     """
-    if flow not in BY_FLOW:
-        raise ValueError(f"flow must be one of {', '.join(BY_FLOW)} (got {flow!r})")
-    if keys:
-        chosen = list(dict.fromkeys(keys))
-        known = {key for _, key in ledger_entities(integration, flow, chosen)}
-        _unknown(chosen, known, integration, flow)
-    else:
-        chosen = failed_keys(integration, flow)
+    chosen = chosen_keys(integration, flow, keys)
     if not chosen:
         return {
             "summary": f"{flow} for {integration}: no failed records to retry",
             "failed": 0,
             "retried": 0,
         }
-    result = load_flow(BY_FLOW[flow])(integration, keys=chosen)
-    return {**result, "retried": len(chosen)}
+    state = load_flow(BY_FLOW[flow])(integration, keys=chosen, return_state=True)
+    if not state.is_completed():
+        return state  # it did not start, or failed: this run ends the same way
+    return {**state.result(), "retried": len(chosen)}

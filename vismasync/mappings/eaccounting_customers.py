@@ -159,13 +159,18 @@ def eaccounting_customer(
             "id nor the name of an eAccounting terms of payment",
             "config",
         )
+    if not fields.get("TermsOfPaymentId"):
+        # No setting gives its terms: the configuration lacks a value, the record is fine.
+        raise CustomerProblem(
+            f"{label} has no TermsOfPaymentId, which eAccounting requires: map its credit terms "
+            f"{credit_terms!r} in flows.customers.value_maps.payment_terms or set "
+            "flows.customers.defaults.terms_of_payment_id",
+            "config",
+        )
     missing = [
         (name, hint)
         for name, hint in (
             ("Name", "give the customer a name in Visma.net"),
-            ("TermsOfPaymentId", f"map its credit terms {credit_terms!r} in "
-             "flows.customers.value_maps.payment_terms or set "
-             "flows.customers.defaults.terms_of_payment_id"),
             ("InvoiceCity", "add the city to its invoice or main address in Visma.net, or set "
              "flows.customers.defaults.invoice_city"),
             ("InvoicePostalCode", "add the postal code to its invoice or main address in "

@@ -7,6 +7,7 @@ machine needs nothing installed beyond the Python packages.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
@@ -54,6 +55,51 @@ _embedded_lock = threading.Lock()
 _embedded_servers: dict[Path, object] = {}
 
 
+def _live(pids: list[int]) -> list[int]:
+    """The ids of ``pids`` whose process still runs (a killed process never removed its id; an
+    unreaped one is a zombie, as good as gone)."""
+    import psutil
+
+    live = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                live.append(pid)
+        except psutil.Error:
+            continue
+    return live
+
+
+def _drop_dead_handles(server: object) -> None:
+    """Forget the handles of processes that died without cleaning up (SIGKILL, OOM, power):
+    otherwise the server would never stop, the library stopping it only when the exiting
+    process is the last one listed in ``pgdata/.handle_pids.json``. Caller holds its lock."""
+    handles = server.global_process_id_list  # type: ignore[attr-defined]
+    listed = handles.get()
+    live = _live(listed)
+    if live != listed:
+        logger.info("embedded PostgreSQL: forgetting handles of exited processes %s",
+                    sorted(set(listed) - set(live)))  # fmt: skip
+        handles.put(live)
+
+
+def _take_over_cleanup(server: object) -> None:
+    """Replace the library's exit hook by one that first drops dead handles, so the server
+    stops when the last live process using it exits, whatever happened to earlier ones."""
+    cleanup = server._cleanup  # type: ignore[attr-defined]
+    lock = server._lock  # type: ignore[attr-defined]
+    with lock:
+        _drop_dead_handles(server)
+    atexit.unregister(cleanup)
+
+    def stop_when_last() -> None:
+        with lock:
+            _drop_dead_handles(server)
+        cleanup()
+
+    atexit.register(stop_when_last)
+
+
 def start_embedded_server(data_dir: Path) -> ServerLocation:
     """Start the embedded server on ``data_dir`` (or attach to the one already running there).
 
@@ -88,6 +134,7 @@ def start_embedded_server(data_dir: Path) -> ServerLocation:
                     f"Its log is {log_file}. Free or remove that directory, set VISMASYNC_PGDATA "
                     "to another one, or set DATABASE_URL to an external server."
                 ) from exc
+            _take_over_cleanup(server)
             _embedded_servers[data_dir] = server
     uri = server.get_uri()  # type: ignore[attr-defined]
     parsed = urlparse(uri)

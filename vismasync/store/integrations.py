@@ -23,3 +23,11 @@ def resolve_integration(engine: Engine, name: str) -> int:
 def integration_names(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(sa.select(Integration.name).order_by(Integration.name)).scalars())
+
+
+def forget_integration(engine: Engine, name: str) -> bool:
+    """Delete everything stored for integration ``name`` (ledger, watermarks, target index,
+    tokens: they cascade); False when nothing was stored."""
+    with engine.begin() as conn:
+        result = conn.execute(sa.delete(Integration).where(Integration.name == name))
+        return result.rowcount > 0

@@ -13,7 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from vismasync.store.models import LedgerRow
+from vismasync.store.models import Integration, LedgerRow
 
 DEFAULT_MESSAGE_RETENTION_DAYS = 90
 EXPIRED_MESSAGE = "(message removed after the retention period)"
@@ -35,16 +35,19 @@ def message_retention_days() -> int:
     return days
 
 
-def expire_messages(engine: Engine, older_than: timedelta) -> int:
-    """Replace the messages of rows unchanged for ``older_than``; returns how many."""
+def expire_messages(engine: Engine, older_than: timedelta, integration: str | None = None) -> int:
+    """Replace the messages of rows unchanged for ``older_than`` (of one ``integration``, or
+    of all); returns how many."""
+    conditions = [
+        LedgerRow.message.is_not(None),
+        LedgerRow.message != EXPIRED_MESSAGE,
+        LedgerRow.updated_at < sa.func.now() - older_than,
+    ]
+    if integration is not None:
+        owner = sa.select(Integration.id).where(Integration.name == integration)
+        conditions.append(LedgerRow.integration_id.in_(owner.scalar_subquery()))
     with engine.begin() as conn:
         result = conn.execute(
-            sa.update(LedgerRow)
-            .where(
-                LedgerRow.message.is_not(None),
-                LedgerRow.message != EXPIRED_MESSAGE,
-                LedgerRow.updated_at < sa.func.now() - older_than,
-            )
-            .values(message=EXPIRED_MESSAGE)
+            sa.update(LedgerRow).where(*conditions).values(message=EXPIRED_MESSAGE)
         )
         return result.rowcount

@@ -19,6 +19,7 @@ from vismasync.connectors.eaccounting.client import EAccountingClient
 from vismasync.connectors.vismanet.models import Customer as VismaNetCustomer
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
+from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import write_planned
 from vismasync.mappings.data_mapper import MappingError, apply_rules
@@ -42,7 +43,7 @@ def customer_record(customer: VismaNetCustomer) -> SourceRecord:
     return SourceRecord(key=customer.number, changed_at=changed, data=data)
 
 
-@task(name="fetch-changed-customers", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-changed-customers", **RETRIED)
 def fetch_changed_customers(ctx: RunContext, cursor: datetime | None) -> list[SourceRecord]:
     """Visma.net customers changed at or after ``cursor``, oldest change first.
 
@@ -53,7 +54,7 @@ def fetch_changed_customers(ctx: RunContext, cursor: datetime | None) -> list[So
     return sorted(records, key=lambda r: (r.changed_at, r.key))
 
 
-@task(name="fetch-customers-by-key", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-customers-by-key", **RETRIED)
 def fetch_customers_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     """Re-read customers from the failure queue; ones deleted in Visma.net are left out."""
     client = vismanet_client(ctx.config)
@@ -94,7 +95,7 @@ def customer_label(record: SourceRecord) -> str:
     return f"{record.key} ({record.data.get('name') or '?'})"
 
 
-@task(name="plan-customers", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="plan-customers", **RETRIED)
 def plan_customers(ctx: RunContext, batch: Batch) -> None:
     """Map each customer and decide: update the linked or e-mail-matched customer, or create."""
     client = eaccounting_client(ctx.config)

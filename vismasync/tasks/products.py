@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from vismasync.connectors.vismanet.models import InventoryItem
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
+from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import write_planned
 from vismasync.mappings.articles import (
@@ -44,7 +45,7 @@ def as_record(item: InventoryItem) -> SourceRecord:
     return SourceRecord(item.inventory_number, changed, item.model_dump(by_alias=True))
 
 
-@task(name="fetch-changed-items", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-changed-items", **RETRIED)
 def fetch_changed_items(ctx: RunContext, cursor: datetime | None) -> list[SourceRecord]:
     """Visma.net items changed at or after ``cursor``, oldest change first.
 
@@ -56,7 +57,7 @@ def fetch_changed_items(ctx: RunContext, cursor: datetime | None) -> list[Source
     return sorted((as_record(i) for i in items), key=lambda r: (r.changed_at, r.key))
 
 
-@task(name="fetch-items-by-key", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-items-by-key", **RETRIED)
 def fetch_items_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     """Re-read items from the failure queue; ones deleted in Visma.net are left out."""
     client = vismanet_client(ctx.config)
@@ -120,7 +121,7 @@ def _plan_one(ctx: RunContext, item: WorkItem, reference: ArticleReference) -> N
         item.payload = map_item(ctx, item.source, reference)
 
 
-@task(name="plan-articles", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="plan-articles", **RETRIED)
 def plan_articles(ctx: RunContext, batch: Batch) -> None:
     """Filter and map each item, then decide: update, create, or skip."""
     reference = article_reference(ctx)

@@ -16,8 +16,10 @@ from prefect.cache_policies import NO_CACHE
 
 from vismasync.connectors.vismanet.models import InventoryItem
 from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.preflight import RunNotStarted
 from vismasync.engine.run import RunContext
 from vismasync.engine.summary import RunSummary
+from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import write_planned
 from vismasync.mappings.stock import availability_changed_at, same_balance, stock_quantity
@@ -26,15 +28,19 @@ from vismasync.tasks.products import articles_by_number
 STOCK = "stock"
 
 
-class StockModuleActive(RuntimeError):
+class StockModuleActive(RunNotStarted):
     """The eAccounting company keeps stock itself: ``StockBalance`` is read-only there."""
 
     def __init__(self) -> None:
         super().__init__(
             "The eAccounting company has the stock module active, which makes article stock "
             "balances read-only (eAccounting keeps stock itself). The stock flow cannot write "
-            "them: disable it (flows.stock.enabled: false) or deactivate the stock module."
+            "them.",
+            "disable the flow (flows.stock.enabled: false) or deactivate the stock module",
         )
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        return (StockModuleActive, ())
 
 
 def stock_record(item: InventoryItem) -> SourceRecord:
@@ -43,7 +49,7 @@ def stock_record(item: InventoryItem) -> SourceRecord:
     return SourceRecord(item.inventory_number, changed, data)
 
 
-@task(name="check-stock-module", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="check-stock-module", **RETRIED)
 def check_stock_module(ctx: RunContext) -> None:
     """Refuse the run at once when the company's activated modules include stock.
 
@@ -55,7 +61,7 @@ def check_stock_module(ctx: RunContext) -> None:
         raise StockModuleActive()
 
 
-@task(name="fetch-changed-stock", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-changed-stock", **RETRIED)
 def fetch_changed_stock(ctx: RunContext, cursor: datetime | None) -> list[SourceRecord]:
     """Stock items whose availability changed at or after ``cursor``, oldest change first."""
     items = vismanet_client(ctx.config).list_inventory(
@@ -65,7 +71,7 @@ def fetch_changed_stock(ctx: RunContext, cursor: datetime | None) -> list[Source
     return sorted(records, key=lambda r: (r.changed_at, r.key))
 
 
-@task(name="fetch-stock-by-key", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-stock-by-key", **RETRIED)
 def fetch_stock_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     """Re-read queued items (failed, or waiting for their article); deleted ones are left out."""
     client = vismanet_client(ctx.config)
@@ -77,7 +83,7 @@ def sku_label(record: SourceRecord) -> str:
     return f"SKU {record.key}"
 
 
-@task(name="plan-stock", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="plan-stock", **RETRIED)
 def plan_stock(ctx: RunContext, batch: Batch) -> None:
     """Each SKU's quantity, and whether its article's balance must change."""
     settings = ctx.config.flows.stock

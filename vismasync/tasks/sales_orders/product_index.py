@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from vismasync.engine.clients import vismanet_client
 from vismasync.engine.run import RunContext
+from vismasync.engine.task_retry import RETRIED
 from vismasync.store.database import get_engine
 from vismasync.store.target_index import IndexedRecord, TargetIndex
 
@@ -26,7 +26,7 @@ def inventory_index(integration: str) -> TargetIndex:
     return TargetIndex(get_engine(), integration, VISMANET, INVENTORY)
 
 
-@task(name="refresh-product-index", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="refresh-product-index", **RETRIED)
 def refresh_product_index(ctx: RunContext) -> int:
     """Index items changed since the last refresh; returns how many were (re)indexed."""
     index = inventory_index(ctx.integration)

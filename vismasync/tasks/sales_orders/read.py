@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from vismasync.config.model import IntegrationConfig
 from vismasync.connectors.eaccounting.client import ORDER_STATUS_CODES, EAccountingClient
 from vismasync.engine.clients import eaccounting_client
 from vismasync.engine.entity import Page
 from vismasync.engine.run import RunContext
+from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import SourceRecord
 
 # Key under which an order read through its paid invoice carries that invoice's payment facts.
@@ -59,7 +59,7 @@ def _through_paid_invoices(config: IntegrationConfig) -> bool:
     return settings.source_document == "order" and "Paid" in settings.statuses
 
 
-@task(name="fetch-documents", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-documents", **RETRIED)
 def fetch_documents(ctx: RunContext, cursor: datetime | None, page: int, size: int) -> Page:
     """One page of documents modified at or after ``cursor`` that pass the status filter.
 
@@ -98,7 +98,7 @@ def _page(records: list[SourceRecord], read: list[dict[str, Any]], size: int) ->
     return Page(records, more=len(read) >= size, last_changed_at=last)
 
 
-@task(name="fetch-documents-by-key", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="fetch-documents-by-key", **RETRIED)
 def fetch_documents_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     """Re-read queued documents, a few list calls per batch; ones deleted at the source are
     simply absent from the result."""

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.run import RunContext
+from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, WorkItem
 from vismasync.engine.write_once import ledger_for, write_once
 from vismasync.mappings.data_mapper import MappingError, apply_rules
@@ -64,7 +65,7 @@ def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, st
     }
 
 
-@task(name="enrich", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="enrich", **RETRIED)
 def enrich(ctx: RunContext, batch: Batch) -> None:
     """Add what Visma.net needs and eAccounting lacks: customer, country, branch, VAT rates."""
     settings = ctx.config.flows.sales_orders
@@ -120,7 +121,7 @@ def find_existing(ctx: RunContext, item: WorkItem) -> str | None:
     return order.order_no if order else None
 
 
-@task(name="check-exists", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="check-exists", **RETRIED)
 def check_exists(ctx: RunContext, batch: Batch) -> None:
     """Settle documents already in Visma.net: by the ledger first, else by one lookup each,
     unless the create itself finds an existing order (V3 with a fixed orderId: a taken id is a
@@ -179,7 +180,7 @@ def _map(ctx: RunContext, item: WorkItem) -> tuple[dict[str, Any], list[str]]:
     return payload, skus
 
 
-@task(name="verify-products", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="verify-products", **RETRIED)
 def verify_products(ctx: RunContext, batch: Batch) -> None:
     """Map each document and check every SKU against the local index of Visma.net items."""
     for item in batch.open():

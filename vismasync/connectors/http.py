@@ -9,6 +9,7 @@ the same way instead of scattering ``if`` chains.
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import re
 import threading
@@ -21,8 +22,10 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorClass(StrEnum):
@@ -273,6 +276,87 @@ def error_for_transport(exc: httpx.TransportError, method: str, url: str) -> Api
         method=method,
         url=url,
     )
+
+
+# A 2xx answer the client cannot read (not JSON, an HTML page, empty or cut short, an error
+# envelope, the wrong shape): the server failed to answer properly. Transient, so reads are
+# retried; a write may have been applied, so its outcome is unknown (look it up first).
+MALFORMED_ANSWER = _SERVER_FAILED
+
+
+def malformed_answer(
+    response: httpx.Response, method: str, problem: str, *, message: str | None = None
+) -> ApiError:
+    """The taxonomy error of a 2xx answer that cannot be read (see :data:`MALFORMED_ANSWER`).
+
+    The message names the request, the status, the content type and length and ``problem``,
+    never the body itself (a token answer cut short would still hold a token); ``message``
+    is the API's own text when the body was an error envelope.
+    """
+    kind = response.headers.get("Content-Type", "no content type").split(";")[0].strip()
+    text = f"malformed answer ({problem}; {kind}, {len(response.content)} bytes)"
+    if message:
+        text += f": {message[:300]}"
+    return error_for(
+        MALFORMED_ANSWER,
+        text,
+        status_code=response.status_code,
+        method=method,
+        url=redact_url(response.request.url),
+    )
+
+
+def decode_json(
+    response: httpx.Response, method: str, *, allow_empty: bool = False, **loads: Any
+) -> Any:
+    """The JSON body of a 2xx answer, or :func:`malformed_answer` when it is not JSON (an
+    HTML error page, an empty or truncated body). ``allow_empty``: an empty body is ``None``.
+    ``loads``: keyword arguments of :func:`json.loads` (``parse_float=Decimal``)."""
+    if not response.content.strip():
+        if allow_empty:
+            return None
+        raise malformed_answer(response, method, "empty body")
+    try:
+        return json.loads(response.content, **loads)
+    except (ValueError, RecursionError) as exc:
+        head = response.content.lstrip()[:1]
+        problem = "an HTML page" if head == b"<" else f"not JSON: {type(exc).__name__}"
+        if isinstance(exc, json.JSONDecodeError):
+            problem += f" at byte {exc.pos}"
+        raise malformed_answer(response, method, problem) from None
+
+
+def expect_shape(value: Any, shape: type | tuple[type, ...], response_of: str) -> Any:
+    """``value`` when it is an instance of ``shape``, else a malformed-answer error naming
+    ``response_of`` (the request, "GET /v2/customers")."""
+    if isinstance(value, shape):
+        return value
+    raise error_for(
+        MALFORMED_ANSWER,
+        f"{response_of}: malformed answer (expected {_shape_name(shape)}, "
+        f"got {type(value).__name__})",
+    )
+
+
+def parse_model(model: type[M], data: Any, response_of: str) -> M:
+    """``data`` validated as ``model``; an answer that does not fit is a malformed-answer
+    error naming ``response_of`` and the first fields at fault, not a crash."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        raise error_for(
+            MALFORMED_ANSWER,
+            f"{response_of}: malformed answer (not a {model.__name__}: {where})",
+        ) from None
+
+
+def _shape_name(shape: type | tuple[type, ...]) -> str:
+    shapes = shape if isinstance(shape, tuple) else (shape,)
+    names = {"dict": "an object", "list": "an array"}
+    return " or ".join(names.get(s.__name__, s.__name__) for s in shapes)
 
 
 def redact_url(url: httpx.URL | str) -> str:

@@ -48,6 +48,7 @@ def settle_failure(
         # next attempt looks the record up before writing again.
         item.fail(cls, f"{what} {item.label}: outcome unknown, looked up before the next "
                        f"attempt: {exc}", recorded=True)  # fmt: skip
+        ledger.note_in_flight(item.key, cls, item.message or "")
         return
     verb = {"not_sent": "could not be sent", "unknown": "got no answer"}.get(
         exc.write_outcome.value, "was refused"

@@ -250,6 +250,20 @@ class Ledger:
                 _insert_attempts=1,
             )
 
+    def note_in_flight(self, source_key: str, error_class: str, message: str) -> None:
+        """Why this run's claim stays ``in_flight`` (a write whose outcome is unknown), so the
+        failure queue shows a reason; the status and the claim are left as they are."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(LedgerRow)
+                .where(
+                    self._key(source_key),
+                    LedgerRow.status == LedgerStatus.IN_FLIGHT,
+                    LedgerRow.run_id == self.run_id,
+                )
+                .values(error_class=error_class, message=_clip(message), updated_at=sa.func.now())
+            )
+
     def mark_skipped(self, source_key: str, reason: str) -> None:
         """Deliberately not synced (ineligible, or skipped by hand); ``reason`` says why."""
         with self.engine.begin() as conn:

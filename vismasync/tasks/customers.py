@@ -95,6 +95,21 @@ def customer_label(record: SourceRecord) -> str:
     return f"{record.key} ({record.data.get('name') or '?'})"
 
 
+def _fail_shared_emails(batch: Batch) -> None:
+    """Customers are matched by e-mail: a customer whose e-mail an earlier one of the batch
+    already has would overwrite that one's eAccounting customer, so it fails instead."""
+    first: dict[str, WorkItem] = {}
+    for item in batch.open():
+        email = str(item.payload.get("EmailAddress") or "").strip().lower()
+        if not email:
+            continue
+        owner = first.setdefault(email, item)
+        if owner is not item:
+            item.fail("data", f"Visma.net customer {item.label} has the e-mail address {email} "
+                              f"of customer {owner.label}, and customers are matched by e-mail: "
+                              "give each customer its own e-mail address in Visma.net")  # fmt: skip
+
+
 @task(name="plan-customers", **RETRIED)
 def plan_customers(ctx: RunContext, batch: Batch) -> None:
     """Map each customer and decide: update the linked or e-mail-matched customer, or create."""
@@ -107,6 +122,7 @@ def plan_customers(ctx: RunContext, batch: Batch) -> None:
             item.fail(exc.error_class, str(exc))
         except MappingError as exc:
             item.fail("config", f"customer {item.label}: a field mapping failed: {exc}")
+    _fail_shared_emails(batch)
     open_items = batch.open()
     linked = {i.key: i.known.target_key for i in open_items if i.known and i.known.target_key}
     current = {

@@ -120,7 +120,8 @@ def calls(emulator: Any) -> list[tuple[str, str, int, Any]]:
         call("GET", f"/v2/{collection}/{{{key}}}", f"/v2/{collection}/{item_key}")
     call("GET", "/v2/termsofpayments/{id}", f"/v2/termsofpayments/{terms['Id']}")
     first("currencies")
-    call("GET", "/v2/companysettings", "/v2/companysettings")
+    settings = call("GET", "/v2/companysettings", "/v2/companysettings")
+    call("PUT", "/v2/companysettings", "/v2/companysettings", {**settings, "City": "Uppsala"})
 
     call("GET", "/v2/customers/{customerId}", f"/v2/customers/{customer['Id']}")
     new_customer = {

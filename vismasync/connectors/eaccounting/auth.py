@@ -23,8 +23,11 @@ from vismasync.connectors.http import (
     ApiError,
     AuthError,
     ErrorClass,
+    decode_json,
     error_for,
     error_for_transport,
+    expect_shape,
+    malformed_answer,
     resolve_status,
     retry_after_seconds,
 )
@@ -168,7 +171,9 @@ class EAccountingOAuth:
             raise error_for_transport(exc, "POST", url) from None
         if response.status_code >= 400:
             raise _token_error(response, form["grant_type"], url)
-        body = response.json()
+        body = expect_shape(decode_json(response, "POST"), dict, f"POST {url}")
+        if not isinstance(body.get("access_token"), str) or not body["access_token"]:
+            raise malformed_answer(response, "POST", "a token answer without an access token")
         refresh = body.get("refresh_token")
         if not refresh:
             raise AuthError(
@@ -177,7 +182,11 @@ class EAccountingOAuth:
                 method="POST",
                 url=url,
             )
-        expires_in = int(body.get("expires_in", 3600))
+        try:
+            expires_in = int(body.get("expires_in", 3600))
+        except (TypeError, ValueError):
+            bad = "a token answer with a bad expires_in"
+            raise malformed_answer(response, "POST", bad) from None
         return TokenSet(
             access_token=body["access_token"],
             refresh_token=refresh,
@@ -187,8 +196,8 @@ class EAccountingOAuth:
 
 def _token_error(response: httpx.Response, grant_type: str, url: str) -> ApiError:
     try:
-        error = response.json().get("error", "unknown_error")
-    except ValueError:
+        error = str(response.json().get("error", "unknown_error"))
+    except (ValueError, AttributeError):
         error = response.reason_phrase
     resolution = resolve_status(response.status_code)
     if resolution.action in (Action.RETRY, Action.WAIT_AND_RETRY):

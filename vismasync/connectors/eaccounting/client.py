@@ -32,8 +32,19 @@ from vismasync.connectors.eaccounting.models import (
     Unit,
     VatCode,
 )
-from vismasync.connectors.eaccounting.transport import DEFAULT_LIMIT, DEFAULT_WINDOW, Transport
-from vismasync.connectors.http import DEFAULT_TIMEOUT, RetryPolicy, SlidingWindowLimiter
+from vismasync.connectors.eaccounting.transport import (
+    DEFAULT_LIMIT,
+    DEFAULT_WINDOW,
+    Transport,
+    list_page,
+)
+from vismasync.connectors.http import (
+    DEFAULT_TIMEOUT,
+    RetryPolicy,
+    SlidingWindowLimiter,
+    expect_shape,
+    parse_model,
+)
 
 M = TypeVar("M", bound=EAModel)
 Payload = dict[str, Any] | EAModel
@@ -127,11 +138,12 @@ class EAccountingClient:
         if orderby:
             query["$orderby"] = orderby
         for item in self.transport.iter_data(path, query, self.page_size):
-            yield model.model_validate(item)
+            yield parse_model(model, item, f"GET {path}")
 
     def _data(self, path: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The ``Data`` items of one page of a list endpoint."""
-        return list(self.transport.request("GET", path, params=query)["Data"])
+        parse = lambda answer: list_page(answer, f"GET {path}")[0]  # noqa: E731
+        return list(self.transport.request("GET", path, params=query, parse=parse))
 
     def _by_keys(
         self, path: str, name: str, keys: Sequence[Any], also: f.Filter | None = None
@@ -149,10 +161,17 @@ class EAccountingClient:
         return list(self.transport.iter_data(path, query, self.page_size))
 
     def _get(self, path: str, model: type[M]) -> M:
-        return model.model_validate(self.transport.request("GET", path))
+        parse = lambda answer: parse_model(model, answer, f"GET {path}")  # noqa: E731
+        return self.transport.request("GET", path, parse=parse)
 
     def _write(self, method: str, path: str, body: Payload, model: type[M]) -> M:
-        return model.model_validate(self.transport.request(method, path, body=_payload(body)))
+        answer = self.transport.request(method, path, body=_payload(body))
+        return parse_model(model, answer, f"{method} {path}")
+
+    def _object(self, path: str) -> dict[str, Any]:
+        """One resource exactly as the API returns it (a JSON object)."""
+        parse = lambda answer: dict(expect_shape(answer, dict, f"GET {path}"))  # noqa: E731
+        return self.transport.request("GET", path, parse=parse)
 
     # --- customers ---------------------------------------------------------------------------
     def iter_customers(
@@ -170,7 +189,7 @@ class EAccountingClient:
     def get_customer_json(self, customer_id: str) -> dict[str, Any]:
         """One customer exactly as the API returns it, for a read-modify-write that keeps
         every property (also those :class:`Customer` does not name)."""
-        return dict(self.transport.request("GET", f"/customers/{customer_id}"))
+        return self._object(f"/customers/{customer_id}")
 
     def customers_by_ids(self, ids: Sequence[str]) -> list[Customer]:
         """The customers with these ids (absent ones are left out), 25 ids per request."""
@@ -230,7 +249,7 @@ class EAccountingClient:
         return self._write("PUT", f"/articles/{article_id}", article, Article)
 
     def modify_article(self, article_id: str, changes: dict[str, Any]) -> Article:
-        current = self.transport.request("GET", f"/articles/{article_id}")
+        current = self._object(f"/articles/{article_id}")
         return self.update_article(article_id, {**current, **changes})
 
     def set_article_stock_balance(self, article_id: str, balance: Decimal | int) -> Article:
@@ -254,7 +273,7 @@ class EAccountingClient:
 
     def get_order_json(self, order_id: str) -> dict[str, Any]:
         """One order exactly as the API returns it."""
-        return dict(self.transport.request("GET", f"/orders/{order_id}"))
+        return self._object(f"/orders/{order_id}")
 
     def orders_page(
         self,

@@ -20,7 +20,10 @@ from vismasync.connectors.http import (
     RetryPolicy,
     SlidingWindowLimiter,
     call_with_retries,
+    decode_json,
     error_for_transport,
+    expect_shape,
+    malformed_answer,
     resolve_status,
 )
 
@@ -41,6 +44,23 @@ def _refresh_and_retry(response: httpx.Response) -> bool:
         response.status_code >= 400
         and resolve_status(response.status_code).action is Action.REFRESH_AND_RETRY
     )
+
+
+def _error_envelope(answer: Any) -> bool:
+    """Whether a 2xx body is the API's error envelope rather than a resource."""
+    return isinstance(answer, dict) and "ErrorCode" in answer and "DeveloperErrorMessage" in answer
+
+
+def list_page(answer: Any, response_of: str) -> tuple[list[dict[str, Any]], int]:
+    """The ``Data`` items and ``Meta.TotalNumberOfPages`` of a list answer; an answer of
+    another shape is a malformed-answer error, not a ``KeyError``."""
+    answer = expect_shape(answer, dict, response_of)
+    data = expect_shape(answer.get("Data"), list, f"{response_of} (Data)")
+    meta = expect_shape(answer.get("Meta"), dict, f"{response_of} (Meta)")
+    pages = expect_shape(meta.get("TotalNumberOfPages"), int, f"{response_of} (Meta pages)")
+    for item in data:
+        expect_shape(item, dict, f"{response_of} (Data item)")
+    return data, pages
 
 
 def _encode(value: Any) -> Any:
@@ -85,11 +105,15 @@ class Transport:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        parse: Callable[[Any], Any] | None = None,
     ) -> Any:
-        """The decoded JSON answer (``None`` for an empty body); raises the taxonomy's errors."""
+        """The decoded JSON answer (``None`` for an empty answer to a write), through ``parse``
+        when given (inside the retry loop: an answer of the wrong shape is retried like any
+        malformed answer); raises the taxonomy's errors."""
 
         def once() -> Any:
-            return self._send_authorized(method, path, params, body)
+            answer = self._send_authorized(method, path, params, body)
+            return parse(answer) if parse is not None else answer
 
         return call_with_retries(
             once, self.retry_policy, kind=RequestKind.of(method), sleep=self.sleep
@@ -101,11 +125,12 @@ class Transport:
         """Every item of a list endpoint, following ``Meta.TotalNumberOfPages`` to the end."""
         page = 1
         while True:
-            answer = self.request(
-                "GET", path, params={**(params or {}), "$page": page, "$pagesize": page_size}
-            )
-            yield from answer["Data"]
-            if page >= answer["Meta"]["TotalNumberOfPages"]:
+            data, pages = self.request(
+                "GET", path, params={**(params or {}), "$page": page, "$pagesize": page_size},
+                parse=lambda answer: list_page(answer, f"GET {path}"),
+            )  # fmt: skip
+            yield from data
+            if page >= pages:
                 return
             page += 1
 
@@ -121,9 +146,14 @@ class Transport:
                 raise error_from_response(response, method, refreshed=True)
         if response.status_code >= 400:
             raise error_from_response(response, method)
-        if not response.content:
-            return None
-        return json.loads(response.content, parse_float=Decimal)
+        # Only a write may be answered without a body (a DELETE's 204).
+        allow_empty = RequestKind.of(method) is RequestKind.WRITE
+        answer = decode_json(response, method, allow_empty=allow_empty, parse_float=Decimal)
+        if _error_envelope(answer):
+            # A 2xx carrying the API's error body: what happened is not known.
+            raise malformed_answer(response, method, "an error body in a 2xx answer",
+                                   message=str(answer.get("DeveloperErrorMessage")))  # fmt: skip
+        return answer
 
     def _send(
         self, method: str, path: str, params: dict[str, Any] | None, body: Any, token: str

@@ -16,8 +16,11 @@ from vismasync.connectors.http import (
     RequestKind,
     RetryPolicy,
     call_with_retries,
+    decode_json,
     error_for,
     error_for_transport,
+    expect_shape,
+    malformed_answer,
     resolve_status,
     retry_after_seconds,
 )
@@ -105,11 +108,20 @@ class ClientCredentialsAuth:
         except httpx.TransportError as exc:
             raise error_for_transport(exc, "POST", self.token_url) from exc
         if response.status_code == 200:
-            body = response.json()
-            return str(body["access_token"]), float(body.get("expires_in", 3600))
+            body = expect_shape(decode_json(response, "POST"), dict, f"POST {self.token_url}")
+            token = body.get("access_token")
+            if not isinstance(token, str) or not token:
+                raise malformed_answer(response, "POST", "a token answer without an access token")
+            try:
+                return token, float(body.get("expires_in", 3600))
+            except (TypeError, ValueError):
+                bad = "a token answer with a bad expires_in"
+                raise malformed_answer(response, "POST", bad) from None
         try:
             body = response.json()
         except ValueError:
+            body = {}
+        if not isinstance(body, dict):
             body = {}
         error = str(body.get("error") or "")
         message = str(body.get("error_description") or error or response.reason_phrase)

@@ -12,7 +12,13 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from vismasync.connectors.http import DEFAULT_TIMEOUT, BudgetLimiter, RetryPolicy
+from vismasync.connectors.http import (
+    DEFAULT_TIMEOUT,
+    BudgetLimiter,
+    RetryPolicy,
+    expect_shape,
+    parse_model,
+)
 from vismasync.connectors.vismanet.auth import DEFAULT_SCOPES, ClientCredentialsAuth
 from vismasync.connectors.vismanet.models import (
     Branch,
@@ -56,6 +62,12 @@ def _since(name: str, when: datetime | None, condition: str = ">=") -> dict[str,
     if when is None:
         return {}
     return {name: filter_datetime(when), f"{name}Condition": condition}
+
+
+def _credit_term_page(answer: Any) -> tuple[dict[str, Any], list[CreditTerm]]:
+    page = expect_shape(answer, dict, "GET /v1/creditTerm")
+    records = expect_shape(page.get("records") or [], list, "GET /v1/creditTerm")
+    return page, [parse_model(CreditTerm, r, "GET /v1/creditTerm") for r in records]
 
 
 class VismaNetClient:
@@ -106,17 +118,22 @@ class VismaNetClient:
         self.close()
 
     def _one(self, model: type[M], path: str) -> M | None:
-        data = self.http.get_or_none(path)
-        return model.model_validate(data) if data is not None else None
+        return self.http.get_or_none(
+            path, parse=lambda data: parse_model(model, data, f"GET {path}")
+        )
 
     def _all(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> list[M]:
-        return [model.model_validate(item) for item in self.http.get(path, params)]
+        def parse(answer: Any) -> list[M]:
+            items = expect_shape(answer, list, f"GET {path}")
+            return [parse_model(model, item, f"GET {path}") for item in items]
+
+        return self.http.get(path, params, parse)
 
     def _paged(
         self, model: type[M], path: str, params: dict[str, Any] | None = None
     ) -> Iterator[M]:
         for item in self.http.pages(path, params):
-            yield model.model_validate(item)
+            yield parse_model(model, item, f"GET {path}")
 
     # ----- customers and contacts ------------------------------------------------------------
     def list_customers(
@@ -290,11 +307,11 @@ class VismaNetClient:
         terms: list[CreditTerm] = []
         number = 1
         while True:
-            page = self.http.get(
-                "/v1/creditTerm", {"pageNumber": number, "pageSize": self.http.page_size}
-            )
-            records = page.get("records") or []
-            terms.extend(CreditTerm.model_validate(r) for r in records)
+            page, records = self.http.get(
+                "/v1/creditTerm", {"pageNumber": number, "pageSize": self.http.page_size},
+                _credit_term_page,
+            )  # fmt: skip
+            terms.extend(records)
             if not records or len(terms) >= int(page.get("totalCount") or 0):
                 return terms
             number += 1

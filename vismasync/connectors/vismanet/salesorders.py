@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote
 
+from vismasync.connectors.http import parse_model
 from vismasync.connectors.vismanet.models import SalesOrder
 from vismasync.connectors.vismanet.transport import VismaNetHttp
 from vismasync.connectors.vismanet.writes import SalesOrderWrite
@@ -85,8 +86,10 @@ class V2SalesOrderWriter:
         since: datetime | None = None,
     ) -> SalesOrder | None:
         del customer, since  # the order number is addressable: one GET
-        data = self.http.get_or_none(f"/v1/salesorder/{_segment(order_type)}/{_segment(key)}")
-        return SalesOrder.model_validate(data) if data is not None else None
+        path = f"/v1/salesorder/{_segment(order_type)}/{_segment(key)}"
+        return self.http.get_or_none(
+            path, parse=lambda d: parse_model(SalesOrder, d, f"GET {path}")
+        )
 
 
 def _segment(value: str) -> str:

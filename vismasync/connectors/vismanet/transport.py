@@ -29,8 +29,11 @@ from vismasync.connectors.http import (
     WriteOutcome,
     after_refresh,
     call_with_retries,
+    decode_json,
     error_for,
     error_for_transport,
+    expect_shape,
+    malformed_answer,
     redact_url,
     resolve_status,
     retry_after_seconds,
@@ -81,6 +84,26 @@ def error_from_response(
         method=method,
         url=redact_url(response.request.url),
     )
+
+
+def _error_envelope(answer: Any) -> str | None:
+    """The message of an error body (the IPPException envelope, ``{"message": "VismaId: ..."}``
+    or the gateway's ``{"statusCode", "message"}``) sent under a 2xx, else None."""
+    if not isinstance(answer, dict):
+        return None
+    if "ExceptionMessage" in answer or "ExceptionFaultCode" in answer:
+        return str(answer.get("ExceptionMessage") or answer.get("ExceptionFaultCode"))
+    message = answer.get("message")
+    if isinstance(message, str) and (_VISMA_ID.search(message) or "statusCode" in answer):
+        return message
+    return None
+
+
+def list_of_objects(answer: Any, response_of: str) -> list[dict[str, Any]]:
+    """A list answer whose items are objects, else a malformed-answer error."""
+    for item in expect_shape(answer, list, response_of):
+        expect_shape(item, dict, f"{response_of} (item)")
+    return answer
 
 
 def key_from_location(response: httpx.Response) -> str:
@@ -178,13 +201,36 @@ class VismaNetHttp:
         sent again only when the resolution table says it was not sent."""
         return self._call(method, path, json=payload)
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._call("GET", path, params=params).json()
+    def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        parse: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """The decoded JSON of a read, through ``parse`` when given; an unreadable answer (not
+        JSON, an HTML page, empty or cut short, an error body under a 2xx, the wrong shape for
+        ``parse``) is a transient error, retried like a 5xx."""
 
-    def get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
-        """The JSON of a single resource, or None when the API answers 404."""
+        def read() -> Any:
+            response = self.send("GET", path, params=params)
+            answer = decode_json(response, "GET")
+            message = _error_envelope(answer)
+            if message is not None:
+                raise malformed_answer(response, "GET", "an error body in a 2xx answer",
+                                       message=message)  # fmt: skip
+            return parse(answer) if parse is not None else answer
+
+        return call_with_retries(read, self.policy, kind=RequestKind.READ, sleep=self.sleep)
+
+    def get_or_none(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        parse: Callable[[Any], Any] | None = None,
+    ) -> Any | None:
+        """The JSON of a single resource (through ``parse``), or None when the API answers 404."""
         try:
-            return self.get(path, params)
+            return self.get(path, params, parse)
         except ApiError as exc:
             if exc.status_code == 404:
                 return None
@@ -208,7 +254,7 @@ class VismaNetHttp:
         number, seen = 1, 0
         while True:
             query.update(pageNumber=number, pageSize=self.page_size)
-            items = self.get(path, query)
+            items = self.get(path, query, lambda answer: list_of_objects(answer, f"GET {path}"))
             if not items:
                 return
             yield from items

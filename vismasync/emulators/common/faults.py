@@ -24,6 +24,17 @@ class Fault(StrEnum):
     SERVER_ERROR = "server_error"  # answer with the emulator's 5xx body, state untouched
     RATE_LIMITED = "rate_limited"  # answer with the emulator's own 429, state untouched
     DROP_AFTER_COMMIT = "drop_after_commit"  # run the request, then cut the connection
+    MALFORMED = "malformed"  # run the request, then answer its status with an unreadable body
+
+
+class Malformed(StrEnum):
+    """The unreadable body a ``malformed_answers`` fault sends (the status stays the API's)."""
+
+    HTML = "html"  # a proxy's HTML error page
+    EMPTY = "empty"  # no body at all
+    TRUNCATED = "truncated"  # the real body, cut in half
+    INVALID_JSON = "invalid_json"  # not JSON
+    ERROR_IN_200 = "error_in_200"  # the API's own 5xx error body under the success status
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class FaultConfig:
     drop_after_commit: int = 0
     # "Commit then drop" only makes sense for writes unless told otherwise.
     drop_methods: tuple[str, ...] = tuple(sorted(WRITE_METHODS))
+    # The next N eligible requests run, then their answer's body is replaced (see Malformed).
+    malformed_answers: int = 0
+    malformed_kind: str = Malformed.HTML.value
     path_prefix: str | None = None
     methods: tuple[str, ...] | None = None
     seed: int = 0
@@ -62,8 +76,16 @@ class FaultConfig:
             raise ValueError("error_rate must be between 0 and 1")
         if not 500 <= config.error_status <= 599:
             raise ValueError("error_status must be a 5xx status")
-        if config.latency_ms < 0 or config.rate_limit_storm < 0 or config.drop_after_commit < 0:
-            raise ValueError("latency_ms, rate_limit_storm and drop_after_commit must be >= 0")
+        counted = (config.latency_ms, config.rate_limit_storm, config.drop_after_commit,
+                   config.malformed_answers)  # fmt: skip
+        if min(counted) < 0:
+            raise ValueError(
+                "latency_ms, rate_limit_storm, drop_after_commit and malformed_answers must be >= 0"
+            )
+        if config.malformed_kind not in {m.value for m in Malformed}:
+            raise ValueError(
+                f"malformed_kind must be one of {', '.join(m.value for m in Malformed)}"
+            )
         return config
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +134,9 @@ class FaultInjector:
             if config.drop_after_commit > 0 and method.upper() in config.drop_methods:
                 self.config = replace(config, drop_after_commit=config.drop_after_commit - 1)
                 return Fault.DROP_AFTER_COMMIT, latency
+            if config.malformed_answers > 0:
+                self.config = replace(config, malformed_answers=config.malformed_answers - 1)
+                return Fault.MALFORMED, latency
             # Draw only when a rate is set, so enabling latency alone does not shift the stream.
             if config.error_rate > 0 and self._rng.random() < config.error_rate:
                 return Fault.SERVER_ERROR, latency

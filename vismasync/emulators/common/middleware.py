@@ -9,7 +9,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vismasync.emulators.common.control import CannedResponse, EmulatorControl
-from vismasync.emulators.common.faults import Fault
+from vismasync.emulators.common.faults import Fault, Malformed
 from vismasync.emulators.common.routing import RouteTable
 
 
@@ -81,6 +81,8 @@ class EmulatorMiddleware:
             await _send_canned(send, self.control.server_error(status))
         elif fault == Fault.DROP_AFTER_COMMIT:
             await self._run_then_drop(scope, receive, send)
+        elif fault == Fault.MALFORMED:
+            await self._run_then_garble(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -97,6 +99,44 @@ class EmulatorMiddleware:
         if start is not None:
             await send(_promising_a_body(start))
         raise ConnectionDropped("emulator fault: connection dropped after the write committed")
+
+    async def _run_then_garble(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request (whatever it writes is committed), then send its status and headers
+        with an unreadable body in place of its own."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        if start is None:
+            return
+        kind = Malformed(self.control.faults.config.malformed_kind)
+        body, media_type = _garbled(kind, b"".join(chunks), self.control)
+        headers = [(k, v) for k, v in start.get("headers", [])
+                   if k.lower() not in (b"content-length", b"content-type")]  # fmt: skip
+        headers += [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _garbled(kind: Malformed, body: bytes, control: EmulatorControl) -> tuple[bytes, bytes]:
+    """The body (and its content type) a malformed-answer fault sends instead of ``body``."""
+    if kind is Malformed.HTML:
+        page = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+        return page, b"text/html"
+    if kind is Malformed.EMPTY:
+        return b"", b"application/json"
+    if kind is Malformed.TRUNCATED:
+        return (body[: len(body) // 2] or b"{"), b"application/json"
+    if kind is Malformed.INVALID_JSON:
+        return b"{'not': json,", b"application/json"
+    return control.server_error(500).body, b"application/json"
 
 
 def _counting_statuses(send: Send, control: EmulatorControl) -> Send:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
+from vismasync.emulators.common.jsonbody import BodyError, load_body
 from vismasync.emulators.eaccounting import spec
 from vismasync.emulators.eaccounting.backend import EAccountingBackend
 from vismasync.emulators.eaccounting.errors import (
@@ -157,6 +158,9 @@ def too_many_requests(backend: EAccountingBackend, retry_in: int) -> TooManyRequ
     return TooManyRequests(backend.settings.rate_limit, retry_in, per)
 
 
+INT32_MAX = 2**31 - 1
+
+
 def int_param(value: str | None, name: str, default: int | None) -> int | None:
     if value is None:
         return default
@@ -168,14 +172,18 @@ def int_param(value: str | None, name: str, default: int | None) -> int | None:
         ) from None
     if number < 1:
         raise QueryParameterError(f"QueryParameterError - {name} must be 1 or more.")
+    if number > INT32_MAX:
+        # The API binds paging numbers to 32-bit integers: a larger one is not a valid value.
+        raise QueryParameterError(
+            f"QueryParameterError - The value '{value}' is not valid for {name}."
+        )
     return number
 
 
 async def body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
     try:
-        payload = json.loads(raw) if raw else None
-    except ValueError:
+        payload = load_body(await request.body())
+    except BodyError:
         payload = None
     if not isinstance(payload, dict):
         raise ValidationFailed(

@@ -19,6 +19,7 @@ from vismasync.emulators.eaccounting.oauth import DEMO_CLIENT, IdentityServer, R
 from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 from vismasync.emulators.eaccounting.ratelimit import RateLimiter
 from vismasync.emulators.eaccounting.store import Page, Store
+from vismasync.emulators.eaccounting.validation import validate
 
 
 @dataclass
@@ -102,6 +103,18 @@ class EAccountingBackend:
 
     def company_settings(self) -> dict[str, Any]:
         return copy.deepcopy(self.store.company)
+
+    def replace_company_settings(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """PUT /v2/companysettings: the writable settings from ``payload`` (validated against
+        the spec, lengths and ranges included); omitted ones keep their value, read-only ones
+        are never changed."""
+        validate("CompanySettingsApi", payload)
+        with self.store.lock:
+            current = self.store.company
+            record = masterdata.replace_object("CompanySettingsApi", current, payload, current)
+            current.clear()
+            current.update(record)
+            return copy.deepcopy(current)
 
     def _render(
         self, collection: str, record: dict[str, Any], reserved: dict[str, float] | None = None

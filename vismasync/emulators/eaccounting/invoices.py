@@ -22,6 +22,7 @@ from vismasync.emulators.eaccounting.orders import (
 )
 from vismasync.emulators.eaccounting.store import Store, format_date
 from vismasync.emulators.eaccounting.validation import validate
+from vismasync.emulators.eaccounting.vouchers import fiscal_year_of
 
 PAID, UNPAID, OVERDUE = 0, 1, 2
 PARTIAL_PAYMENT, COMPLETE_PAYMENT, ROUNDING, BANK_CHARGE = 1, 2, 3, 4
@@ -92,11 +93,18 @@ def build_invoice(
         customer_fields(store, record, customer)
         record["CustomerEmail"] = customer.get("EmailAddress")
         record["ElectronicAddress"] = customer.get("ElectronicAddress")
-        invoice_date = (
-            parse_datetime(payload["InvoiceDate"]) if payload.get("InvoiceDate") else store.clock()
-        )
+        if payload.get("InvoiceDate"):
+            invoice_date = parse_datetime(payload["InvoiceDate"])
+            # An invoice is booked: its date must lie in a fiscal year (as for a voucher).
+            fiscal_year_of(store, invoice_date.date())
+        else:
+            invoice_date = store.clock()
         record["InvoiceDate"] = format_date(invoice_date)
-        due = invoice_date + timedelta(days=terms.get("NumberOfDays") or 0)
+        try:
+            due = invoice_date + timedelta(days=terms.get("NumberOfDays") or 0)
+        except OverflowError:
+            problem = field_error("InvoiceDate", "OutOfRange", "The due date is out of range.")
+            raise ValidationFailed([problem]) from None
         record["DueDate"] = payload.get("DueDate") or format_date(due)
         currency = customer.get("CurrencyCode") or store.company.get("CurrencyCode") or "SEK"
         record["CurrencyCode"] = currency

@@ -156,4 +156,9 @@ def build_v2(v2: V2) -> None:
         return backend.company_settings()
 
     v2.add("GET", "/v2/vatcodes/{id}", vat_code)
+
+    async def replace_company_settings(r: Request) -> Any:
+        return backend.replace_company_settings(await body(r))
+
     v2.add("GET", "/v2/companysettings", company_settings)
+    v2.add("PUT", "/v2/companysettings", replace_company_settings)

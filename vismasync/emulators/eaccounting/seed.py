@@ -89,7 +89,8 @@ def reference_data() -> dict[str, Any]:
     company = {
         "Name": "Demo Handel AB", "CorporateIdentityNumber": "556000-0001", "CountryCode": "SE",
         "CurrencyCode": "SEK", "Address1": "Storgatan 1", "PostalCode": "111 22",
-        "City": "Stockholm", "Email": "info@demohandel.example.com", "ProductVariant": 1,
+        "City": "Stockholm", "Phone": "08-123 45 67", "Email": "info@demohandel.example.com",
+        "ProductVariant": 1,
         "CompanyStatus": 1, "TypeOfBusiness": 1, "ShowPricesExclVatPC": True,
         "ActivatedModules": ["sales_standard"], "TermsOfPaymentId": terms[0]["Id"],
         "NextCustomerNumber": 1, "NextOrderNumber": 1, "NextCustomerInvoiceNumber": 1,

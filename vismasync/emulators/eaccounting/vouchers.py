@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from vismasync.emulators.eaccounting.errors import EAccountingError, ValidationFailed, field_error
@@ -20,6 +21,20 @@ class FiscalYearDoesNotExist(EAccountingError):
 
 class VoucherDateIsInLockedYear(EAccountingError):
     error_code = 4038
+
+
+def fiscal_year_of(store: Store, day: date) -> dict[str, Any]:
+    """The fiscal year containing ``day``; :class:`FiscalYearDoesNotExist` when none does."""
+    for year in store.data["fiscalyears"].values():
+        if (
+            parse_datetime(year["StartDate"]).date()
+            <= day
+            <= parse_datetime(year["EndDate"]).date()
+        ):
+            return year
+    raise FiscalYearDoesNotExist(
+        f"FiscalYearDoesNotExist - No fiscal year contains {day.isoformat()}."
+    )
 
 
 def create_voucher(
@@ -42,20 +57,7 @@ def create_voucher(
         )
     voucher_date = parse_datetime(payload["VoucherDate"]).date()
     with store.lock:
-        year = next(
-            (
-                y
-                for y in store.data["fiscalyears"].values()
-                if parse_datetime(y["StartDate"]).date()
-                <= voucher_date
-                <= parse_datetime(y["EndDate"]).date()
-            ),
-            None,
-        )
-        if year is None:
-            raise FiscalYearDoesNotExist(
-                f"FiscalYearDoesNotExist - No fiscal year contains {voucher_date.isoformat()}."
-            )
+        year = fiscal_year_of(store, voucher_date)
         if year.get("IsLockedForAccounting"):
             raise VoucherDateIsInLockedYear(
                 "VoucherDateIsInLockedYearException - The voucher date is in a locked year."

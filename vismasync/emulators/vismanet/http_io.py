@@ -6,13 +6,13 @@ Query parameter names are case-insensitive and unknown ones ignored; list respon
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from vismasync.emulators.common.jsonbody import BodyError, load_body
 from vismasync.emulators.vismanet.backend import VismaNetBackend
 from vismasync.emulators.vismanet.query import Page, page_of, paginate
 from vismasync.emulators.vismanet.wire import render, unwrap_dto
@@ -67,10 +67,9 @@ def item_response(record: dict[str, Any], *, etag: str | None = None) -> JSONRes
 
 
 async def write_body(request: Request, dto_name: str, action: str) -> dict[str, Any]:
-    raw = await request.body()
     try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
+        body = load_body(await request.body())
+    except BodyError:
         body = None
     return unwrap_dto(body, dto_name, action)
 

@@ -102,9 +102,13 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError as exc:
         raise BadRequestError(f"The value '{raw}' is not valid for {name}.") from exc
+    if not -(2**31) <= number < 2**31:
+        # Bound to a 32-bit integer by the API: a larger value does not bind.
+        raise BadRequestError(f"The value '{raw}' is not valid for {name}.")
+    return number
 
 
 def flag(params: dict[str, str], name: str) -> bool:

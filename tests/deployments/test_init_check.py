@@ -452,3 +452,22 @@ def test_code_from_redirect(pasted, expected):
     else:
         with pytest.raises(ValueError, match=expected):
             code_from_redirect(pasted, "s1")
+
+
+def test_check_verifies_the_order_key_fits_the_order_types_numbering(setup):
+    from vismasync.config.integrations import load_integration
+    from vismasync.deployments.demo_integration import write_demo_config
+    from vismasync.engine.clients import authorize_auto_approving_eaccounting
+
+    write_demo_config(setup.config_dir, setup.name, setup.eaccounting, setup.vismanet)
+    authorize_auto_approving_eaccounting(load_integration(setup.name))
+    manual = setup.check()
+    setup.edit("order_key: auto", "order_key: order_id")
+    setup.edit("order_numbering_id: SOORDER", "order_numbering_id: SOQUOTE")
+    automatic = setup.check()
+    setup.edit("order_numbering_id: SOQUOTE", "order_numbering_id: NOSUCH")
+    missing = setup.check()
+
+    assert "orders are keyed by order_id (SOORDER)" in manual, manual
+    assert "the sequence SOQUOTE numbers automatically" in automatic, automatic
+    assert "'NOSUCH', which is not a numbering sequence" in missing, missing

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from vismasync.config.model import FlowName, IntegrationConfig
+from vismasync.config.model import FlowName, IntegrationConfig, SalesOrdersSettings
 from vismasync.config.secrets import SecretRef, SecretResolutionError
 from vismasync.connectors.eaccounting.client import EAccountingClient
 from vismasync.connectors.http import ApiError, ErrorClass
@@ -25,6 +25,7 @@ from vismasync.mappings.value_maps import ValueMap
 
 EACCOUNTING = "eaccounting"
 VN_SCOPE = "vismanet_erp_service_api:"
+V3_SCOPE = "visma.net.erp.salesorder:"
 # eAccounting lists each flow reads (GET with one record a page), by flow.
 EA_READS: dict[FlowName, tuple[str, ...]] = {
     flow: spec.eaccounting_endpoints for flow, spec in BY_FLOW.items()
@@ -287,6 +288,10 @@ def _vismanet_scopes_needed(config: IntegrationConfig) -> dict[str, str]:
     if "sales_orders" in config.flows.enabled():
         needed[f"{VN_SCOPE}create"] = "the sales_orders flow creates orders and customers"
         needed[f"{VN_SCOPE}update"] = "the sales_orders flow updates changed customers"
+        settings = config.flows.sales_orders
+        if settings.target_document == "sales_order" and settings.sales_order_api == "v3":
+            for scope in (V3_SCOPE + "read", V3_SCOPE + "write"):
+                needed[scope] = "the sales_orders flow writes orders through SalesOrders V3"
     return needed
 
 
@@ -360,6 +365,34 @@ def _exists(name: str, setting: str, value: str, known: set[str], what: str) -> 
     )
 
 
+def _order_key_fits(settings: SalesOrdersSettings, client: VismaNetClient) -> CheckResult:
+    """The key orders carry on SalesOrders V3 must fit the order type's numbering: a fixed
+    orderId needs manual numbering (automatic numbering keys by the customer reference)."""
+    name = "order key fits the order type's numbering"
+    sequence = client.numbering(settings.order_numbering_id)
+    if sequence is None:
+        return _fail(
+            name,
+            f"flows.sales_orders.order_numbering_id is {settings.order_numbering_id!r}, which "
+            "is not a numbering sequence in Visma.net: name the sequence of the order type "
+            f"{settings.order_type} (Visma.net's order type screen shows it)",
+        )
+    manual = bool(sequence.get("manualNumbering"))
+    if settings.order_key == "order_id" and not manual:
+        return _fail(
+            name,
+            f"flows.sales_orders.order_key is order_id, but the sequence "
+            f"{settings.order_numbering_id} numbers automatically: allow manual numbers on it, "
+            "or use order_key: auto (orders are then keyed by the customer reference)",
+        )
+    key = (
+        settings.order_key
+        if settings.order_key != "auto"
+        else ("order_id" if manual else "customer_reference")
+    )
+    return CheckResult(name, True, f"orders are keyed by {key} ({settings.order_numbering_id})")
+
+
 def _references(config: IntegrationConfig, client: VismaNetClient) -> Iterator[CheckResult]:
     enabled = config.flows.enabled()
     if "sales_orders" in enabled:
@@ -389,6 +422,8 @@ def _references(config: IntegrationConfig, client: VismaNetClient) -> Iterator[C
                 types,
                 "active sales order type",
             )
+            if settings.sales_order_api == "v3":
+                yield _order_key_fits(settings, client)
         if settings.warehouse:
             yield _exists(
                 "warehouse",

@@ -41,7 +41,9 @@ def test_config_validate_ok():
 def test_config_validate_lists_every_error(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text().replace("order_type: SO", "order_type: SALES"))
-    bad.write_text(bad.read_text().replace("quantity: available", "quantity: maybe"))
+    # The stock flow's quantity (the last one in the file; stock_check has one too).
+    head, tail = bad.read_text().rsplit("quantity: available", 1)
+    bad.write_text(head + "quantity: maybe" + tail)
 
     result = runner.invoke(app, ["config", "validate", str(bad)])
 

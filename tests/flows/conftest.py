@@ -108,7 +108,7 @@ def demo(
     monkeypatch.setenv("VISMASYNC_CONFIG_DIR", str(tmp_path / "integrations"))
     reset_engine()
     close_all()
-    sales_order_tasks._coding_rates.clear()
+    sales_order_tasks._run_reference.clear()
     write_demo_config(tmp_path / "integrations", integration, ea_emulator.base_url,
                       vn_emulator.base_url)  # fmt: skip
     authorize_auto_approving_eaccounting(load_integration(integration))

@@ -33,8 +33,9 @@ from vismasync.tasks.sales_orders.product_index import inventory_index
 from vismasync.tasks.sales_orders.read import source_entity
 
 CLOCK_MARGIN = timedelta(days=1)
-# eAccounting articles' VAT rates per account coding, read once per process.
-_coding_rates: dict[str, dict[str, str]] = {}
+# The current run's eAccounting reference data: VAT percent per account coding, and per
+# article number (None: no rate) as far as the run has read articles.
+_run_reference: dict[str, tuple[dict[str, str], dict[str, str | None]]] = {}
 
 
 def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
@@ -45,24 +46,29 @@ def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
 
 
 def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, str]:
-    """Article number -> VAT percent for the articles on these documents."""
+    """Article number -> VAT percent for the articles on these documents.
+
+    Read once per run: the account codings, and each article the first time a document of
+    the run names it (later batches name mostly the same articles).
+    """
     client = eaccounting_client(ctx.config)
-    if ctx.integration not in _coding_rates:
-        _coding_rates[ctx.integration] = {
+    if ctx.run_id not in _run_reference:
+        _run_reference.clear()  # one run's reference data at a time per process
+        codings = {
             coding.Id: format(coding.VatRatePercent.normalize(), "f")
             for coding in client.list_article_account_codings()
             if coding.VatRatePercent is not None
         }
-    codings = _coding_rates[ctx.integration]
-    numbers = sorted(
-        {row["ArticleNumber"] for d in documents for row in d.get("Rows") or []
-         if row.get("ArticleNumber")}
-    )  # fmt: skip
-    return {
-        article.Number: codings[article.CodingId]
-        for article in client.articles_by_numbers(numbers)
-        if article.CodingId in codings
-    }
+        _run_reference[ctx.run_id] = (codings, {})
+    codings, rates = _run_reference[ctx.run_id]
+    numbers = {row["ArticleNumber"] for d in documents for row in d.get("Rows") or []
+               if row.get("ArticleNumber")}  # fmt: skip
+    unknown = sorted(numbers - set(rates))
+    for article in client.articles_by_numbers(unknown):
+        rates[article.Number] = codings.get(article.CodingId or "")
+    for number in unknown:
+        rates.setdefault(number, None)  # not in eAccounting: not asked again in this run
+    return {number: rate for number in numbers if (rate := rates.get(number)) is not None}
 
 
 @task(name="enrich", **RETRIED)

@@ -4,7 +4,9 @@ Each flow runs as the real command (``vismasync run <flow> --integration NAME``)
 subprocess against both emulators (real servers of the ``demo`` fixture), while the emulators
 inject seeded faults (5xx, commit-then-drop, 429 storms, latency) and every issued token is
 expired between attempts. The process is killed with SIGKILL at random points (at least
-``VISMASYNC_CHAOS_KILLS`` times, default 5), then restarted until a run completes. Afterwards,
+``VISMASYNC_CHAOS_KILLS`` times, default 5), then restarted until a run completes with nothing
+left to retry (in the default run the faults stop after the first complete run; in the long
+run they go on). Afterwards,
 read through the emulators' public APIs (not the ledger):
 
 - every eligible record exists in the target exactly once;
@@ -131,12 +133,12 @@ def _faults(rng: random.Random, api_prefix: str, storms: bool) -> dict[str, obje
     return {
         "path_prefix": api_prefix,
         "seed": rng.randrange(1 << 30),
-        "error_rate": rng.choice([0.05, 0.1, 0.2]),
+        "error_rate": rng.choice([0.05, 0.1, 0.2] if ALL_FLOWS else [0.02, 0.05]),
         "error_status": rng.choice([500, 502, 503]),
         "drop_after_commit": rng.randint(1, 4),
         # eAccounting's 429 asks for a minute's wait: its storms are for the long run.
         "rate_limit_storm": rng.randint(1, 4) if storms else 0,
-        "latency_ms": rng.choice([0, 5, 20]),
+        "latency_ms": rng.choice([0, 5, 20] if ALL_FLOWS else [0, 2]),
     }
 
 
@@ -178,11 +180,18 @@ def test_killed_and_faulted_runs_end_exactly_once(demo, case):
     log: list[str] = []
     kills = attempts = 0
     while True:
+        # Faults during the killed runs and the first complete one; then the network heals
+        # (the long run keeps them on for every attempt).
+        calm = attempts > KILLS and not ALL_FLOWS
         for emulator, prefix, storms in ((demo.eaccounting, "/v2", ALL_FLOWS),
                                          (demo.vismanet, "/API", True)):  # fmt: skip
-            faults = _faults(rng, prefix, storms)
-            emulator.admin.put("/_emulator/faults", json=faults).raise_for_status()
+            if calm:
+                emulator.admin.delete("/_emulator/faults").raise_for_status()
+            else:
+                faults = _faults(rng, prefix, storms)
+                emulator.admin.put("/_emulator/faults", json=faults).raise_for_status()
             emulator.admin.post("/_emulator/tokens/expire").raise_for_status()
+        started = time.monotonic()
         process = _start(demo, case)
         if kills < KILLS:
             time.sleep(rng.uniform(0.3, 2.5))
@@ -194,7 +203,10 @@ def test_killed_and_faulted_runs_end_exactly_once(demo, case):
             attempts += 1
             continue
         output, _ = process.communicate(timeout=600)
-        log.append(f"attempt {attempts}: exit {process.returncode}")
+        log.append(
+            f"attempt {attempts}: exit {process.returncode} "
+            f"after {time.monotonic() - started:.0f} s"
+        )
         attempts += 1
         unsettled = _unsettled(demo, case)
         if process.returncode in (0, 1) and not unsettled:
@@ -226,6 +238,7 @@ def test_killed_and_faulted_runs_end_exactly_once(demo, case):
     assert all(after.get(key, 0) >= 1 for key in done_keys), f"{context}: ledger says done, " \
         "the target does not have it"  # fmt: skip
 
+    print(f"{context}: {log}")
     demo.reset_counts()
     for _ in range(2):
         case.run(demo.name)

@@ -149,13 +149,29 @@ def _environment(demo) -> dict[str, str]:
     return env
 
 
+STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> object:
+    """A sync process this test started never outlives it (a failed or timed-out test too)."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def _start(demo, case: ChaosFlow) -> subprocess.Popen:
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "vismasync", "run", case.command,
          "--integration", demo.name],
         env=_environment(demo), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
+    STARTED.append(process)
+    return process
 
 
 def _writes(demo) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ import pytest
 from vismasync.flows.customers import sync_customers
 from vismasync.flows.products import sync_products
 from vismasync.flows.sales_orders import sync_sales_orders
+from vismasync.flows.stock import sync_stock
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import list_entries
 from vismasync.store.models import LedgerStatus
@@ -165,12 +167,38 @@ ORDER_CASES = [
 ]  # fmt: skip
 
 
+# --- stock: Visma.net on-hand quantity -> eAccounting article stock balance ---------------
+def _stock(demo, key: str, quantity: str) -> None:
+    inventory = demo.vn_service.backend().inventory
+    inventory.set_stock(key, "MAIN", Decimal(quantity))
+    inventory.set_stock(key, "NORTH", Decimal(0))
+
+
+def _balance(demo, key: str) -> Decimal | None:
+    article = _article(demo, key)
+    return None if article is None else Decimal(str(article.get("StockBalance")))
+
+
+STOCK_CASES = [
+    # A negative on-hand quantity (oversold) is a real balance: it travels unchanged.
+    Case("negative quantity", lambda d, k: _stock(d, k, "-5"), "done",
+         check=lambda d, k: _balance(d, k) == -5),
+    Case("zero quantity", lambda d, k: _stock(d, k, "0"), "done",
+         check=lambda d, k: _balance(d, k) == 0),
+    Case("fractional quantity", lambda d, k: _stock(d, k, "2.5"), "done",
+         check=lambda d, k: _balance(d, k) == Decimal("2.5")),
+    Case("huge quantity", lambda d, k: _stock(d, k, "1e12"), "done",
+         check=lambda d, k: _balance(d, k) == Decimal("1e12")),
+]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FlowMatrix:
     flow: str
     run: Callable[..., dict]
     keys: Callable[[Any], list[str]]  # candidate source keys, in a stable order
     cases: list[Case]
+    before: tuple[Callable[..., dict], ...] = ()  # flows that must have run first
 
 
 def _customer_keys(demo) -> list[str]:
@@ -183,6 +211,13 @@ def _item_keys(demo) -> list[str]:
     active = [k for k, i in demo.vn_service.backend().state.inventory.items()
               if i.get("status") == "Active"]  # fmt: skip
     return sorted(active, key=lambda k: (k in known, k))
+
+
+def _stock_keys(demo) -> list[str]:
+    """Stock items that have an eAccounting article."""
+    articles = {a["Number"] for a in demo.ea_backend.store.data["articles"].values()}
+    items = demo.vn_service.backend().state.inventory
+    return sorted(k for k, i in items.items() if i.get("stockItem") and k in articles)
 
 
 def _order_keys(demo) -> list[str]:
@@ -199,11 +234,14 @@ MATRICES = [
     FlowMatrix("customers", sync_customers, _customer_keys, CUSTOMER_CASES),
     FlowMatrix("products", sync_products, _item_keys, PRODUCT_CASES),
     FlowMatrix("sales_orders", sync_sales_orders, _order_keys, ORDER_CASES),
+    FlowMatrix("stock", sync_stock, _stock_keys, STOCK_CASES, before=(sync_products,)),
 ]
 
 
 @pytest.mark.parametrize("matrix", MATRICES, ids=[m.flow for m in MATRICES])
 def test_bad_records_sync_or_fail_alone_and_nothing_disappears(demo, matrix):
+    for flow in matrix.before:
+        flow(demo.name)
     keys = matrix.keys(demo)
     assert len(keys) > len(matrix.cases) + 3
     chosen = {case.name: keys[i * 2 + 1] for i, case in enumerate(matrix.cases)}

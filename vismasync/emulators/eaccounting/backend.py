@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vismasync.emulators.eaccounting import invoices, masterdata, orders, vouchers
+from vismasync.emulators.eaccounting import invoices, masterdata, orders, spec, vouchers
 from vismasync.emulators.eaccounting.errors import InvalidInput
 from vismasync.emulators.eaccounting.oauth import DEMO_CLIENT, IdentityServer, RegisteredClient
 from vismasync.emulators.eaccounting.odata_eval import parse_datetime
@@ -112,6 +112,13 @@ class EAccountingBackend:
         with self.store.lock:
             current = self.store.company
             record = masterdata.replace_object("CompanySettingsApi", current, payload, current)
+            # Nested settings objects keep only what their definition declares, writable
+            # properties from the request, read-only ones as they were.
+            for name, prop in spec.properties("CompanySettingsApi").items():
+                nested = spec.ref_name(prop)
+                if nested and isinstance(record.get(name), dict):
+                    before = current.get(name) if isinstance(current.get(name), dict) else None
+                    record[name] = masterdata.replace_object(nested, before, record[name], {})
             current.clear()
             current.update(record)
             return copy.deepcopy(current)

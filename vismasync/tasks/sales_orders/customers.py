@@ -209,7 +209,9 @@ def upsert_customers(ctx: RunContext, batch: Batch) -> None:
                 item.fail(customer.error_class or "data",
                           f"its customer could not be upserted: {customer.message}")  # fmt: skip
             elif customer.outcome == "skipped":
-                item.skip(f"its customer is held by another writer: {customer.message}")
+                # Not settled: the order waits in the failure queue for its customer.
+                held = f"its customer is held by another writer ({customer.message})"
+                item.fail("transient", f"{held}: retried on the next run")
             else:
                 item.extra["customer_number"] = customer.target_key or (
                     f"(new: {customer_email(customer.source)})"

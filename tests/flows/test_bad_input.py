@@ -116,8 +116,8 @@ PRODUCT_CASES = [
     Case("huge price", lambda d, k: _item(d, k, defaultPrice="1e20"), "failed", "price"),
     Case("unknown VAT code", lambda d, k: _item(d, k, vatCode={"id": "ZZ", "description": "?"}),
          "failed", "ZZ"),
-    Case("unknown unit", lambda d, k: _item(d, k, baseUnit="XXX", salesUnit="XXX"), "failed",
-         "XXX"),
+    Case("unknown unit", lambda d, k: _item(d, k, baseUnit="KARTONG", salesUnit="KARTONG"),
+         "failed", "KARTONG"),
 ]  # fmt: skip
 
 

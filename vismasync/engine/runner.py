@@ -30,7 +30,7 @@ from vismasync.engine.preflight import (
     refused_state,
 )
 from vismasync.engine.progress import RunProgress, window_fraction
-from vismasync.engine.queue import failure_queue, sort_keys
+from vismasync.engine.queue import QueuedKeys, failure_queue, sort_keys
 from vismasync.engine.run import RunContext, sync_run
 from vismasync.engine.summary import RunSummary, publish
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
@@ -97,7 +97,7 @@ class SyncEngine:
         if self.newest is not None and not self.ctx.dry_run:
             self.summary.watermark_to = watermarks.advance(self.newest)
 
-    def _retry(self, queued: Any) -> None:
+    def _retry(self, queued: QueuedKeys) -> None:
         for child, keys in queued.children.items():
             self.summary.merge(child.retry(quote(self.ctx), keys))
         size = self.settings.batch_size

@@ -141,6 +141,11 @@ CASES = [
               _stock_right, before=(sync_products,), creates=False),
 ]  # fmt: skip
 IDS = [case.name for case in CASES]
+# The other keys of a sales order differ from the first only in how a write is found again, which
+# the lost-answer scenario exercises; the engine's kill and retry paths are the same for all keys.
+KEY_VARIANTS = {"sales order by customer reference", "sales order (v2)"}
+ENGINE_CASES = [case for case in CASES if case.name not in KEY_VARIANTS]
+ENGINE_IDS = [case.name for case in ENGINE_CASES]
 
 
 def _prepare(demo, case: WriteCase) -> None:
@@ -221,7 +226,7 @@ class Killed(BaseException):
     """The process dies here (never caught by the product's error handling)."""
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=ENGINE_IDS)
 def test_a_run_killed_between_write_and_mark_finishes_exactly_once(demo, case, monkeypatch):
     _prepare(demo, case)
     before = case.keys(demo)
@@ -245,7 +250,7 @@ def test_a_run_killed_between_write_and_mark_finishes_exactly_once(demo, case, m
     assert not _unsettled(demo, case.entity)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=ENGINE_IDS)
 def test_a_transient_failure_of_a_write_is_retried_until_it_lands(demo, case):
     _prepare(demo, case)
     before = case.keys(demo)

@@ -140,6 +140,8 @@ def test_varied_customers_arrive_once_and_only_changes_are_written(varied, compa
     # The generator covers what the docs promise to handle.
     assert any(len(c["name"]) > CUSTOMER_LIMITS["Name"] for c in sources.values())
     assert any(len(c["name"]) == CUSTOMER_LIMITS["Name"] for c in sources.values())
+    assert any(len(c["mainAddress"].get("addressLine2") or "") == CUSTOMER_LIMITS["InvoiceAddress2"]
+               for c in sources.values())  # fmt: skip
     assert any(len(c["mainAddress"]["addressLine1"]) > CUSTOMER_LIMITS["InvoiceAddress1"]
                for c in sources.values())  # fmt: skip
     assert {c["currencyId"] for c in sources.values()} >= {"SEK", "NOK", "DKK", "EUR"}
@@ -153,6 +155,18 @@ def test_varied_customers_arrive_once_and_only_changes_are_written(varied, compa
         expected = expected_customer(source, terms)
         assert actual_customer(target, expected) == expected, source["number"]
     assert counts[("POST", "/v2/customers")] == len(sources)
+    # Values cut to eAccounting's lengths are named per customer (docs/reliability.md).
+    notes = {line.split("note: customer ", 1)[1].split(" ", 1)[0]: line
+             for line in result["summary"].splitlines() if "note: customer " in line}  # fmt: skip
+    for source in sources.values():
+        address = source["mainAddress"]
+        texts = {"Name": source["name"], "InvoiceAddress1": address["addressLine1"],
+                 "InvoiceAddress2": address.get("addressLine2"),
+                 "InvoicePostalCode": address["postalCode"]}  # fmt: skip
+        cut = [f"{name} ({CUSTOMER_LIMITS[name]} characters)" for name, text in texts.items()
+               if text and len(text) > CUSTOMER_LIMITS[name]]  # fmt: skip
+        assert (source["number"] in notes) == bool(cut), source["number"]
+        assert all(field in notes.get(source["number"], "") for field in cut)
     assert ("PUT", "/v2/customers/{customerId}") not in counts
     assert (
         f"customer: read {len(sources)}, created {len(sources)}, updated 0, unchanged 0, "
@@ -182,6 +196,7 @@ def test_varied_customers_arrive_once_and_only_changes_are_written(varied, compa
     assert ("POST", "/v2/customers") not in counts
     assert counts[("PUT", "/v2/customers/{customerId}")] == 2
     assert "created 0, updated 2" in third["summary"]
+    assert "note: customer " not in third["summary"]  # neither has an over-long value
     after = api.by("customers", "EmailAddress")
     (renamed,) = after[new_email]
     assert moved_email["mainContact"]["email"] not in after
@@ -222,9 +237,9 @@ def actual_article(article: dict[str, Any]) -> dict[str, Any]:
 
 
 def _notes(summary: str) -> dict[str, str]:
-    """The run summary's per-SKU notes, by SKU."""
-    return {line.split("note: SKU ", 1)[1].split(": ", 1)[0]: line
-            for line in summary.splitlines() if "note: SKU " in line}  # fmt: skip
+    """The run summary's per-SKU notes of content not carried, by SKU."""
+    return {line.split("note: SKU ", 1)[1].split(": ", 1)[0]: line for line in summary.splitlines()
+            if "note: SKU " in line and "not carried" in line}  # fmt: skip
 
 
 def test_varied_items_arrive_once_and_only_changes_are_written(varied, company):
@@ -262,6 +277,9 @@ def test_varied_items_arrive_once_and_only_changes_are_written(varied, company):
         listed = [f"{n} {kind}(s)" for kind, n in kinds.items() if n]
         assert (sku in notes) == bool(listed), sku
         assert all(text in notes.get(sku, "") for text in listed), (sku, notes.get(sku))
+        limit = ARTICLE_LIMITS["Name"]
+        cut = f"SKU {sku}: description longer than eAccounting's article name ({limit} characters)"
+        assert (cut in result["summary"]) == (len(item["description"]) > limit), sku
 
     # A second run: nothing changed, nothing written (the too-long SKU fails again, alone).
     varied.reset_counts()

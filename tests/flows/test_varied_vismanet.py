@@ -90,6 +90,13 @@ class EAccountingApi:
         return {name: record["Id"] for name, (record, *_) in self.by(collection, key).items()}
 
 
+@pytest.fixture
+def api(varied) -> Iterator[EAccountingApi]:
+    reader = EAccountingApi(varied.eaccounting.base_url)
+    yield reader
+    reader.http.close()
+
+
 def _cut(limits: dict[str, int], field: str, value: str | None) -> str | None:
     return value[: limits[field]] if value else None
 
@@ -133,8 +140,7 @@ def actual_customer(record: dict[str, Any], expected: dict[str, Any]) -> dict[st
             for name in expected}  # fmt: skip
 
 
-def test_varied_customers_arrive_once_and_only_changes_are_written(varied, company):
-    api = EAccountingApi(varied.eaccounting.base_url)
+def test_varied_customers_arrive_once_and_only_changes_are_written(varied, company, api):
     terms = api.ids("termsofpayments", "Name")
     sources = {c["mainContact"]["email"]: c for c in company["customers"]}
     # The generator covers what the docs promise to handle.
@@ -209,7 +215,9 @@ def test_varied_customers_arrive_once_and_only_changes_are_written(varied, compa
     assert len(unchanged) + 2 == len(before)
 
 
-def expected_article(item: dict[str, Any], units: dict[str, str], codings: dict[str, Any]):
+def expected_article(
+    item: dict[str, Any], units: dict[str, str], codings: dict[str, Any]
+) -> dict[str, Any]:
     """The article a Visma.net item (its seed DTO) must become (docs/flows.md, Products)."""
     service = item["itemClass"] == "SERVICE"
     rate = {"1": 25, "2": 12, "3": 6}[item["vatCode"]]
@@ -242,8 +250,7 @@ def _notes(summary: str) -> dict[str, str]:
             if "note: SKU " in line and "not carried" in line}  # fmt: skip
 
 
-def test_varied_items_arrive_once_and_only_changes_are_written(varied, company):
-    api = EAccountingApi(varied.eaccounting.base_url)
+def test_varied_items_arrive_once_and_only_changes_are_written(varied, company, api):
     units = api.ids("units", "Code")
     codings = {c["NameEnglish"]: c for c in api.all("articleaccountcodings")}
     items = {i["inventoryNumber"]: i for i in company["inventory"]}
@@ -309,8 +316,7 @@ def test_varied_items_arrive_once_and_only_changes_are_written(varied, company):
     assert set(notes) == {repriced, photographed}  # once per item version, not again
 
 
-def test_varied_stock_follows_every_warehouse_and_only_changes_are_written(varied, company):
-    api = EAccountingApi(varied.eaccounting.base_url)
+def test_varied_stock_follows_every_warehouse_and_only_changes_are_written(varied, company, api):
     sync_products(varied.name)
     with_article = set(api.by("articles", "Number"))
     wanted: dict[str, Decimal] = {}

@@ -44,8 +44,7 @@ ITEM_NAMES = ['Stol "Kära Mor"', "Lampe d'été ☀️", "Ørestad Sofa", "Kaff
               "Hylla 'Bästa'", "Paraply 🌂", "Säng Öland"]  # fmt: skip
 UNITS = ("PCS", "PACK", "METER")  # the demo integration's unit map knows each
 COLOURS = ("BLACK", "WHITE", "OAK", "STEEL", "BLUE", "GREEN")
-# Names and addresses of these lengths: at eAccounting's maximum, and beyond it (cut).
-AT_LIMIT, BEYOND = 0, 1
+LONG_SKU = "VAR-" + "L" * EA_ARTICLE_NUMBER  # beyond eAccounting's article number: fails
 
 
 def _sized(base: str, length: int) -> str:
@@ -80,7 +79,8 @@ def vismanet_seed(seed: int = 20261201, customers: int = 10, items: int = 10) ->
             "number": number, "name": name, "status": "Active", "currencyId": currency,
             "customerClassId": klass, "creditTermsId": ("10", "30", "14")[index % 3],
             "mainAddress": {"addressLine1": street, "city": city, "countryId": country,
-                            "postalCode": "1234567890" if index % 4 == 0 else f"{10000 + index}"},
+                            "postalCode": "NL-1012 AB"[:EA_POSTAL_CODE] if index % 4 == 0
+                            else f"{10000 + index}"},
             "mainContact": {"name": name, "email": f"vn.{seed}.{index}@varied.example",
                             "phone1": f"+46 70 {rng.randint(100, 999)} {index:02d} 00"},
         }  # fmt: skip
@@ -118,8 +118,8 @@ def vismanet_seed(seed: int = 20261201, customers: int = 10, items: int = 10) ->
         # Prices whose gross at 25 % ends in half a cent (10.02 -> 12.525) and random ones.
         price = 10.02 if index % 4 == 0 else round(rng.uniform(1, 4000), 2)
         item: dict[str, Any] = {
-            "inventoryNumber": sku, "itemClass": "SERVICE" if service else rng.choice(
-                ["GOODS", "BOOKS"]),
+            "inventoryNumber": sku,
+            "itemClass": "SERVICE" if service else rng.choice(["GOODS", "BOOKS"]),
             "vatCode": ("1", "2", "3")[index % 3], "description": description,
             "baseUnit": UNITS[index % 3], "salesUnit": UNITS[index % 3],
             "purchaseUnit": UNITS[index % 3], "defaultPrice": price,
@@ -135,7 +135,8 @@ def vismanet_seed(seed: int = 20261201, customers: int = 10, items: int = 10) ->
                 {"attributeId": "BRAND", "attributeValue": 'Märke "Ø" 🚲'},
             ]
         document["inventory"].append(item)
-        for photo in ("front.jpg", "back.jpg")[: 2 if index % 6 == 0 else index % 3 == 0]:
+        photos = 2 if index % 6 == 0 else 1 if index % 3 == 0 else 0
+        for photo in ("front.jpg", "back.jpg")[:photos]:
             document["attachments"].append({"inventoryNumber": sku, "name": photo})
         if not service:
             for warehouse in ("MAIN", "NORTH"):
@@ -145,9 +146,6 @@ def vismanet_seed(seed: int = 20261201, customers: int = 10, items: int = 10) ->
                     {"inventoryNumber": sku, "warehouse": warehouse, "onHand": quantity}
                 )
     return document
-
-
-LONG_SKU = "VAR-" + "L" * EA_ARTICLE_NUMBER  # one character beyond eAccounting's limit
 
 
 def _name(rng: random.Random, index: int) -> str:

@@ -18,11 +18,18 @@ def _vn(demo):
     return demo.vn_service.backend().state
 
 
+def _recent() -> datetime:
+    """A backfill start just before the test's documents: the demo's own 300 orders would add
+    seconds and nothing to what these tests check."""
+    return datetime.now(UTC) - timedelta(seconds=5)
+
+
 def test_a_varied_company_arrives_once_with_its_totals_and_customers(demo):
+    started = _recent()
     company = build(demo.ea_backend, set(_vn(demo).inventory))
     by_ref = {f"EA{order['Number']}": order for order in company.orders}
 
-    sync_sales_orders(demo.name)
+    sync_sales_orders(demo.name, since=started)
 
     orders = {number: o for (_, number), o in _vn(demo).sales_orders.items()}
     assert set(by_ref) <= set(orders)
@@ -55,8 +62,9 @@ def test_a_varied_company_arrives_once_with_its_totals_and_customers(demo):
 
 
 def test_changed_emails_and_addresses_update_the_same_customers(demo):
+    started = _recent()
     company = build(demo.ea_backend, set(_vn(demo).inventory), count=9)
-    sync_sales_orders(demo.name)
+    sync_sales_orders(demo.name, since=started)
     orders = {number: o for (_, number), o in _vn(demo).sales_orders.items()}
     numbers = {o["CustomerId"]: orders[f"EA{o['Number']}"]["customer"]["number"]
                for o in company.orders}  # fmt: skip
@@ -79,7 +87,7 @@ def test_changed_emails_and_addresses_update_the_same_customers(demo):
                           "EligibleForReverseChargeOnVat": False}],
             }
         )  # fmt: skip
-    sync_sales_orders(demo.name)
+    sync_sales_orders(demo.name, since=started)
 
     assert len(_vn(demo).customers) == count_before
     for index, customer in enumerate(company.customers):
@@ -120,14 +128,12 @@ def test_amount_discounts_arrive_with_eaccountings_totals(demo, target):
     """``discount_mode: amount``: each discounted row's discount goes as an amount (of the net
     price when the document includes VAT) and Visma.net's totals still equal eAccounting's."""
     _use_amount_discounts(demo, target)
-    started = datetime.now(UTC) - timedelta(seconds=5)
+    started = _recent()
     company = build(demo.ea_backend, set(_vn(demo).inventory), seed=20261201, count=12)
     discounted = [o for o in company.orders if any(r.get("DiscountPercentage") for r in o["Rows"])]
     assert any(o["IncludesVat"] for o in discounted)
     assert any(not o["IncludesVat"] for o in discounted)
 
-    # Only the new documents (a backfill from just before they were made): the demo's own
-    # 300 orders would add seconds and nothing to what this test checks.
     sync_sales_orders(demo.name, since=started)
 
     assert len(_sent_documents(demo, target)) == len(company.orders)

@@ -8,8 +8,9 @@ the batch has committed, and nothing disappeared: every record the run read is s
 ledger (done, failed or skipped with a reason), none is left pending.
 
 Decisions per field (see docs/reliability.md):
-- names and descriptions longer than the target allows are truncated (eAccounting customer
-  name: 50, article name: 50); everything else the target refuses fails the record;
+- names, descriptions and customer addresses longer than the target allows are cut to its
+  length (eAccounting customer name: 50, address lines: 50, postal code: 10; article name: 50)
+  and named in the run summary; everything else the target refuses fails the record;
 - unicode and quotes travel unchanged.
 """
 

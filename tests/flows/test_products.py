@@ -115,9 +115,22 @@ def test_every_item_becomes_an_article_created_or_updated_by_sku(demo):
         f"unchanged 0, skipped {bodies}," in result["summary"]
     )
     assert f"{values} attribute value(s)" in result["summary"]
+    # The demo's product photos (attachments) are counted and named with their SKU.
+    images = sum(len(i["attachments"]) for i in synced)
+    assert images
+    assert (
+        f"not supported by the target: image: read 0, created 0, updated 0, unchanged 0, "
+        f"skipped {images}," in result["summary"]
+    )
     for item in synced:
         if item.get("body"):
             assert f"SKU {item['inventoryNumber']}: " in result["summary"]
+    notes = {line.split(": ", 2)[1]: line for line in result["summary"].splitlines()
+             if line.strip().startswith("note: SKU ")}  # fmt: skip
+    for item in synced:
+        if item["attachments"]:
+            note = notes[f"SKU {item['inventoryNumber']}"]
+            assert f"{len(item['attachments'])} image(s)" in note
 
 
 def test_second_run_writes_nothing_and_costs_one_list_call(demo):

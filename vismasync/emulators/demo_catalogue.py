@@ -97,6 +97,9 @@ class DemoProduct:
     # Stock on hand per warehouse in Visma.net (empty for services)
     stock: tuple[tuple[str, Decimal], ...]
     attributes: tuple[tuple[str, str], ...]
+    # Files attached to the Visma.net item (product photos): eAccounting articles cannot hold
+    # them, so the product flow names them in its report.
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,15 @@ def _ean13(rng: random.Random) -> str:
     return "".join(map(str, digits)) + str(checksum)
 
 
+def _images(sku: str, index: int) -> tuple[str, ...]:
+    """Photos of every eighth item, a second one of every sixteenth; derived from the index
+    (not the random generator) so the rest of the catalogue stays as it was."""
+    if index % 8 != 5:
+        return ()
+    front = f"{sku.lower()}-front.jpg"
+    return (front, f"{sku.lower()}-back.jpg") if index % 16 == 5 else (front,)
+
+
 def _products(rng: random.Random) -> list[DemoProduct]:
     products = []
     for index in range(1, 121):
@@ -177,6 +189,7 @@ def _products(rng: random.Random) -> list[DemoProduct]:
                 active=index % 37 != 0,
                 stock=stock,
                 attributes=(("COLOR", variant.upper()), ("BRAND", "DEMO")),
+                images=_images(sku, index),
             )
         )
     products.append(

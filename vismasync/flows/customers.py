@@ -8,10 +8,15 @@ leave untouched. Customers in the failure queue are re-read from Visma.net and r
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from vismasync.engine.entity import EntitySpec
 from vismasync.engine.flow import sync_flow
 from vismasync.engine.run import RunContext
 from vismasync.engine.summary import RunSummary
+from vismasync.engine.work import Batch
+from vismasync.mappings.eaccounting_customers import LIMITS
 from vismasync.tasks.customers import (
     CUSTOMER,
     customer_label,
@@ -42,6 +47,43 @@ def settings_notes(ctx: RunContext, summary: RunSummary) -> None:
             )
 
 
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value.strip()
+    elif isinstance(value, Mapping):
+        for inner in value.values():
+            yield from _texts(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _texts(inner)
+
+
+def cut_fields(source: Mapping[str, Any], payload: Mapping[str, Any]) -> list[str]:
+    """The eAccounting fields of ``payload`` that hold a longer Visma.net value cut to the
+    field's maximum length (a value at the limit that some source text continues)."""
+    texts = list(_texts(source))
+    return [
+        f"{name} ({limit} characters)"
+        for name, limit in LIMITS.items()
+        if isinstance(payload.get(name), str)
+        and len(payload[name]) == limit
+        and any(len(text) > limit and text.startswith(payload[name]) for text in texts)
+    ]
+
+
+def note_cut_values(ctx: RunContext, batch: Batch, summary: RunSummary) -> None:
+    """Name every synced customer whose values eAccounting could hold only in part: they are
+    cut to the field's length (docs/reliability.md), never silently."""
+    for item in batch.items:
+        if item.outcome in ("created", "updated", "unchanged"):
+            cut = cut_fields(item.source, item.payload)
+            if cut:
+                summary.notes.append(
+                    f"customer {item.label}: {', '.join(cut)}: cut to eAccounting's maximum "
+                    "length; shorten the value in Visma.net to keep it whole"
+                )
+
+
 def reconcile_customers(ctx: RunContext) -> ReconcileReport:
     ledger, cursor = read_ledger_rows(ctx, CUSTOMER)
     records, customers = read_customers(ctx)
@@ -66,6 +108,7 @@ CUSTOMERS = EntitySpec(
     read_changed=fetch_changed_customers,
     read_by_keys=fetch_customers_by_key,
     steps=(plan_customers, write_customers),
+    after_batch=note_cut_values,
     after_run=settings_notes,
     reconcile=reconcile_customers,
     eaccounting_endpoints=("/customers", "/termsofpayments"),

@@ -18,7 +18,7 @@ from vismasync.engine.flow import sync_flow
 from vismasync.engine.run import RunContext
 from vismasync.engine.summary import RunSummary
 from vismasync.engine.work import Batch, WorkItem
-from vismasync.mappings.articles import attribute_values, unsupported_content
+from vismasync.mappings.articles import NAME_LIMIT, attribute_values, unsupported_content
 from vismasync.tasks.products import (
     ARTICLE,
     fetch_changed_items,
@@ -63,6 +63,12 @@ def count_unsupported(ctx: RunContext, batch: Batch, summary: RunSummary) -> Non
     carried = _carried_attributes(ctx, synced)
     found: Counter[str] = Counter()
     for item in synced:
+        description = str(item.source.get("description") or "").strip()
+        if len(description) > NAME_LIMIT:
+            summary.notes.append(
+                f"SKU {item.key}: description longer than eAccounting's article name "
+                f"({NAME_LIMIT} characters); the name holds its first {NAME_LIMIT}"
+            )
         content = unsupported_content(item.source, carried)
         if content:
             found.update(content)

@@ -8,7 +8,7 @@ import pytest
 
 from vismasync.emulators.demo_catalogue import demo_catalogue
 from vismasync.emulators.vismanet.errors import ValidationError
-from vismasync.emulators.vismanet.seed import demo_backend, empty_backend
+from vismasync.emulators.vismanet.seed import demo_backend, empty_backend, populate
 from vismasync.emulators.vismanet.wire import render
 
 
@@ -26,6 +26,26 @@ def test_demo_seed_matches_the_catalogue_and_is_deterministic() -> None:
     product = catalogue.product("SKU-0001")
     assert {r["warehouse"]["id"]: r["onHand"] for r in stock} == dict(product.stock)
     assert render(demo_backend().customers.list({})) == render(backend.customers.list({}))
+
+
+def test_seeded_items_carry_their_images_as_attachments() -> None:
+    """The demo's photos, and a seed file's attachments, are listed on the item as the API
+    lists them; attaching one makes the item a new version (incremental reads see it)."""
+    items = demo_backend().inventory.list({})
+    photos = {p.sku: list(p.images) for p in demo_catalogue().products if p.in_vismanet}
+    assert {i["inventoryNumber"]: [a["name"] for a in i["attachments"]] for i in items} == photos
+    assert sum(map(bool, photos.values())) >= 10 and max(map(len, photos.values())) == 2
+    backend = empty_backend()
+    populate(backend, {
+        "inventory": [{"inventoryNumber": "A", "itemClass": "GOODS", "vatCode": "1"}],
+        "attachments": [{"inventoryNumber": "A", "name": "front.jpg"},
+                        {"inventoryNumber": "A", "name": "back.jpg"}],
+    })  # fmt: skip
+    (item,) = backend.inventory.list({})
+    assert [a["name"] for a in item["attachments"]] == ["front.jpg", "back.jpg"]
+    assert item["attachments"][0]["revision"] == 1 and len(item["attachments"][0]["id"]) == 36
+    assert backend.state.inventory["A"]["version"] == 3  # created, then two attachments
+    assert "attachments" not in backend.inventory.list({"expandAttachment": "false"})[0]
 
 
 def test_empty_seed_has_reference_data_only() -> None:

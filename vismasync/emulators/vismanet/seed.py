@@ -7,6 +7,7 @@ is identical on every machine and date filters split it the same way on every ru
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,8 @@ ACCOUNTS = {"1510": "Accounts receivable", "1930": "Bank account", "2611": "Outp
             "2621": "Output VAT 12%", "2631": "Output VAT 6%", "3001": "Sales 25%",
             "3002": "Sales 12%", "3003": "Sales 6%", "3105": "Sales export"}  # fmt: skip
 VARIANTS = ("BLACK", "WHITE", "OAK", "STEEL", "BLUE", "GREEN")
+# Attachment ids derive from the item and file name, so a seed gives the same ids every time.
+ATTACHMENTS = uuid.UUID("6f1d9a52-3b7e-4c1a-9d0e-2a5c8b7f4e10")
 
 
 def stamp(minutes: int) -> datetime:
@@ -141,6 +144,20 @@ def seed_reference(state: CompanyState) -> None:
     }  # fmt: skip
 
 
+def attachment(number: str, name: str) -> dict[str, Any]:
+    """A file attached to an item, as the item lists it (``AttachmentDto``)."""
+    return {"name": name, "id": str(uuid.uuid5(ATTACHMENTS, f"{number}/{name}")), "revision": 1}
+
+
+def attach(backend: VismaNetBackend, number: str, name: str) -> None:
+    """Attach a file to an item, as ``POST /v1/inventory/{number}/attachment`` would: the item
+    becomes a new version (its change time moves), so incremental reads see it again."""
+    with backend.state.lock:
+        backend.inventory.update(number, {})  # unknown number: the API's 404 error
+        item = backend.state.inventory[number]
+        item["attachments"] = [*item.get("attachments", []), attachment(number, name)]
+
+
 def empty_backend(**kwargs: Any) -> VismaNetBackend:
     backend = VismaNetBackend.empty(**kwargs)
     seed_reference(backend.state)
@@ -173,7 +190,7 @@ def demo_backend(**kwargs: Any) -> VismaNetBackend:
             "crossReferences": [{"alternateType": "Barcode", "alternateID": product.ean,
                                  "description": "EAN", "uom": product.unit_vn}]
             if product.ean else [],
-            "attachments": [],
+            "attachments": [attachment(product.sku, name) for name in product.images],
         }  # fmt: skip
         if not product.is_service:
             item["defaultWarehouse"] = {"id": WAREHOUSES[0], "description": "Main warehouse"}
@@ -228,6 +245,7 @@ def backend_from_file(path: str | Path, **kwargs: Any) -> VismaNetBackend:
 
         {"customers": [{"name": "Acme AB", "mainContact": {"email": "a@acme.se"}}],
          "inventory": [{"inventoryNumber": "SKU-1", "itemClass": "GOODS", "vatCode": "1"}],
+         "attachments": [{"inventoryNumber": "SKU-1", "name": "front.jpg"}],
          "stock": [{"inventoryNumber": "SKU-1", "warehouse": "MAIN", "onHand": 5}],
          "salesOrders": [...], "customerInvoices": [...], "journalTransactions": [...]}
     """
@@ -245,6 +263,8 @@ def populate(backend: VismaNetBackend, data: dict[str, Any]) -> None:
         backend.customers.create_contact(dto)
     for dto in data.get("inventory", []):
         backend.inventory.create(dto)
+    for row in data.get("attachments", []):
+        attach(backend, row["inventoryNumber"], row["name"])
     for row in data.get("stock", []):
         backend.inventory.set_stock(row["inventoryNumber"], row["warehouse"],
                                     Decimal(str(row["onHand"])))  # fmt: skip

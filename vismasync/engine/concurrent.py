@@ -16,6 +16,7 @@ on a bounded pool of threads. What keeps it safe:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -26,22 +27,35 @@ T = TypeVar("T")
 def for_each_concurrently(items: Sequence[T], work: Callable[[T], None], workers: int) -> None:
     """Call ``work`` on every item, at most ``workers`` at a time; returns when all are done.
 
-    With one worker (or one item) the calls run in order on the calling thread. The first
-    exception in item order is raised once the running calls have finished; items not yet
-    started are then not started at all (as if the process had stopped there).
+    With one worker (or one item) the calls run in order on the calling thread. After a call
+    raises, no further call starts (as if the process had stopped there); the calls under way
+    finish, and then the first exception in item order is raised.
     """
     if workers <= 1 or len(items) <= 1:
         for item in items:
             work(item)
         return
+    # Set by the first failure: a worker that is free again starts nothing more, as a run that
+    # stops there would not (what never started is never claimed).
+    stopped = threading.Event()
+
+    def guarded(item: T) -> None:
+        if stopped.is_set():
+            return
+        try:
+            work(item)
+        except BaseException:
+            stopped.set()
+            raise
+
     pool = ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="write")
     futures: list[Future[None]] = []
     try:
-        futures = [pool.submit(work, item) for item in items]
+        futures = [pool.submit(guarded, item) for item in items]
         for future in futures:
             future.result()
     except BaseException:
-        # Cancelling the rest mirrors a run that stops: what never started is never claimed.
+        stopped.set()
         for future in futures:
             future.cancel()
         raise

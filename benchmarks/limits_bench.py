@@ -4,17 +4,19 @@ run that needs more than the hourly budget paces itself instead of spending it a
 See ``benchmarks/README.md`` ("`limits_bench.py`") for what each figure means.
 
 Both emulators run as separate processes (``vismasync emulator ...``) with every business
-request answered ``--latency-ms`` late (default 50). Three Visma.net emulators are started:
+request answered ``--latency-ms`` late (default 50). Besides eAccounting (600 requests per
+minute per client and endpoint), two Visma.net emulators are started:
 
 - the real default limits: 15,000 requests per hour per company and client (Visma's last
-  published production figure; eAccounting: 600 per minute per client and endpoint);
+  published production figure);
 - a scaled budget: the same 15,000-per-hour *rate* in windows of ``--window`` seconds
   (default 30: 125 requests per window), so a run of a few hundred orders needs several
   windows' budgets, run once paced (the default) and once with pacing off (spend, then wait
   for the reset: what the client did before).
 
 Settings (environment or flags): ``VISMASYNC_BENCH_ORDERS`` / ``--orders`` (default 300),
-``--latency-ms`` (50), ``--window`` (30), ``--results`` (JSON, default
+``--latency-ms`` (50), ``--window`` (30), ``--levels`` (write concurrencies under the real
+limits, default ``1,4``), ``--results`` (JSON, default
 ``benchmarks/results/limits_bench.json``).
 """
 
@@ -275,6 +277,12 @@ def _options() -> argparse.Namespace:
         default=30.0,
         help="the scaled budget's window in seconds (default 30)",
     )
+    parser.add_argument(
+        "--levels",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 4],
+        help="write concurrencies to run under the real limits (default 1,4)",
+    )
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="JSON results file")
     return parser.parse_args()
 
@@ -291,6 +299,7 @@ def main() -> None:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
+    from vismasync.config.model import VismaNetConnection
     from vismasync.store.database import get_engine
 
     seed_file = home / "eaccounting-seed.json"
@@ -315,14 +324,17 @@ def main() -> None:
         get_engine()
         bench = Bench(emulators["eaccounting"], home / "integrations", options.latency_ms)
         real, scaled = emulators["real"], emulators["scaled"]
+        default = VismaNetConnection.model_fields["write_concurrency"].default
         scenarios = [
-            Scenario("real limits, one write at a time", real, REAL_LIMIT, REAL_WINDOW, 1),
-            Scenario("real limits, default concurrency", real, REAL_LIMIT, REAL_WINDOW),
+            Scenario(f"real limits, {n} at a time{' (default)' if n == default else ''}", real,
+                     REAL_LIMIT, REAL_WINDOW, n)
+            for n in options.levels
+        ]  # fmt: skip
+        scenarios += [
             Scenario("scaled budget, paced", scaled, scaled_limit, options.window),
-            Scenario(
-                "scaled budget, pacing off", scaled, scaled_limit, options.window, paced=False
-            ),
-        ]
+            Scenario("scaled budget, pacing off", scaled, scaled_limit, options.window,
+                     paced=False),
+        ]  # fmt: skip
         bench.run(Scenario("warm-up", real, REAL_LIMIT, REAL_WINDOW))  # imports, pools: untimed
         measured = []
         for scenario in scenarios:

@@ -24,6 +24,9 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+# Re-exported: both connectors take their limiters from this module.
+from vismasync.connectors.budget import BudgetLimiter as BudgetLimiter
+
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
@@ -480,41 +483,6 @@ class SlidingWindowLimiter:
                     return
                 wait = self.window - (now - calls[0])
             self.sleep(max(wait, 0.001))
-
-
-@dataclass
-class BudgetLimiter:
-    """Follows a server-announced budget (``X-RateLimit-Remaining`` / ``-Reset``).
-
-    When the server says no calls remain, waits until the announced reset before the next call.
-    """
-
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    remaining: int | None = None
-    reset_at: float | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    def acquire(self) -> None:
-        with self._lock:
-            if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
-                wait = self.reset_at - self.clock()
-            else:
-                wait = 0.0
-        if wait > 0:
-            self.sleep(wait)
-
-    def update(self, response: httpx.Response) -> None:
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        reset = response.headers.get("X-RateLimit-Reset")
-        with self._lock:
-            try:
-                self.remaining = int(remaining) if remaining is not None else self.remaining
-                if reset is not None:
-                    self.reset_at = self.clock() + float(reset)
-            except ValueError:
-                # An unparsable header must not break a call; keep the last known budget.
-                pass
 
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)

@@ -167,3 +167,22 @@ def test_latency_is_applied_and_reported(client: httpx.Client) -> None:
     client.put("/_emulator/faults", json={"latency_ms": 20})
     assert client.get("/api/items/x").status_code == 200
     assert client.get("/_emulator/faults").json()["latency_ms"] == 20
+
+
+def test_the_most_requests_answered_at_once_is_reported(client: httpx.Client) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client.put("/_emulator/faults", json={"latency_ms": 500})
+    client.get("/api/items/alone")
+    assert client.get("/_emulator/requests").json()["max_in_flight"] == 1
+
+    clients = [httpx.Client(base_url=str(client.base_url), timeout=10) for _ in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        answers = pool.map(lambda pair: pair[1].get(f"/api/items/{pair[0]}"), enumerate(clients))
+        assert [a.status_code for a in answers] == [200, 200, 200]
+    for http in clients:
+        http.close()
+    # Three sent at once, each answered half a second late: they overlapped.
+    assert 2 <= client.get("/_emulator/requests").json()["max_in_flight"] <= 3
+    client.delete("/_emulator/requests")
+    assert client.get("/_emulator/requests").json()["max_in_flight"] == 0

@@ -4,7 +4,7 @@
 |---|---|
 | ``POST /_emulator/reset`` | state back to the startup seed; faults off; counts cleared |
 | ``POST /_emulator/seed`` | replace the state with the JSON body (the emulator's seed format) |
-| ``GET /_emulator/requests`` | request counts per (method, route template), answers per status |
+| ``GET /_emulator/requests`` | counts per (method, route template) and per status; most at once |
 | ``DELETE /_emulator/requests`` | clear the counts |
 | ``GET /_emulator/faults`` | the active fault configuration |
 | ``PUT /_emulator/faults`` | set faults (see :class:`FaultConfig`; unknown keys are rejected) |
@@ -51,6 +51,7 @@ def admin_router(control: EmulatorControl) -> APIRouter:
             "total": control.counter.total(),
             "counts": control.counter.as_list(),
             "statuses": control.counter.statuses(),
+            "max_in_flight": control.counter.max_in_flight(),
         }
 
     @router.delete("/requests")

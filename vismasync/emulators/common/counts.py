@@ -18,6 +18,10 @@ class RequestCounter:
 
     _counts: Counter[tuple[str, str]] = field(default_factory=Counter, init=False, repr=False)
     _statuses: Counter[int] = field(default_factory=Counter, init=False, repr=False)
+    # Requests being answered right now, and the most at once since the last clear: shows
+    # whether a client's writes really overlapped (latency included).
+    _in_flight: int = field(default=0, init=False, repr=False)
+    _max_in_flight: int = field(default=0, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def record(self, method: str, route: str) -> None:
@@ -28,6 +32,22 @@ class RequestCounter:
         """Count one answer by HTTP status (e.g. how many requests got a 429)."""
         with self._lock:
             self._statuses[status] += 1
+
+    def enter(self) -> None:
+        """A request starts being answered."""
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def leave(self) -> None:
+        """A request's answer is done (sent, refused or dropped)."""
+        with self._lock:
+            self._in_flight -= 1
+
+    def max_in_flight(self) -> int:
+        """The most requests answered at once since the last clear."""
+        with self._lock:
+            return self._max_in_flight
 
     def statuses(self) -> dict[str, int]:
         """Answers per HTTP status, as ``{"200": n, "429": m}``."""
@@ -46,6 +66,7 @@ class RequestCounter:
         with self._lock:
             self._counts.clear()
             self._statuses.clear()
+            self._max_in_flight = self._in_flight
 
     def as_list(self) -> list[dict[str, object]]:
         with self._lock:

@@ -68,9 +68,19 @@ class EmulatorMiddleware:
             canonical = template.canonical(path)
             if canonical != path:
                 scope = dict(scope, path=canonical, raw_path=canonical.encode())
-        if not path.lower().startswith("/_emulator"):
-            self.control.counter.record(method, template.template if template else path)
-            send = _counting_statuses(send, self.control)
+        if path.lower().startswith("/_emulator"):
+            await self._answer(scope, receive, send, method, path)
+            return
+        self.control.counter.record(method, template.template if template else path)
+        self.control.counter.enter()
+        try:
+            await self._answer(scope, receive, _counting_statuses(send, self.control), method, path)
+        finally:
+            self.control.counter.leave()
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, method: str,
+                      path: str) -> None:  # fmt: skip
+        """Answer the request, through the fault the injector picks for it."""
         fault, latency = self.control.faults.decide(method, path)
         if latency > 0:
             await asyncio.sleep(latency)

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from vismasync.connectors.vismanet.writes import JournalLineWrite, JournalTransactionWrite
 from vismasync.engine.clients import vismanet_client
+from vismasync.engine.concurrent import for_each_concurrently
 from vismasync.engine.run import RunContext
 from vismasync.engine.runner import count_items
 from vismasync.engine.work import Batch, WorkItem
@@ -83,24 +84,27 @@ def post_financial_mutations(ctx: RunContext, batch: Batch) -> None:
     ledger = ledger_for(ctx, PAYMENT)
     known = ledger.get_many([item.key for item in eligible])
     client = vismanet_client(ctx.config)
-    journals = []
+    journals: list[tuple[WorkItem, JournalTransactionWrite]] = []
     for item in eligible:
         row = known.get(item.key)
         if row is not None and row.status == LedgerStatus.DONE:
             continue
-        journal = journal_for(ctx, item, paid_invoice(item.source) or {})
         child = WorkItem(item.key, f"of {item.label}", item.changed_at, item.source,
                          extra={"ref": item.extra.get("ref")})  # fmt: skip
+        journals.append((child, journal_for(ctx, item, paid_invoice(item.source) or {})))
 
-        def find(number: str = journal.batch_number or "") -> str | None:
-            found = client.get_journal_transaction(number)
+    def post(entry: tuple[WorkItem, JournalTransactionWrite]) -> None:
+        child, journal = entry
+
+        def find() -> str | None:
+            found = client.get_journal_transaction(journal.batch_number or "")
             return found.batch_number if found else None
 
         write_once(
             ctx, ledger, child, what=NOUN,
-            create=lambda journal=journal: client.create_journal_transaction(journal),
-            find=find,
+            create=lambda: client.create_journal_transaction(journal), find=find,
         )  # fmt: skip
-        journals.append(child)
+
+    for_each_concurrently(journals, post, ctx.config.vismanet.write_concurrency)
     if journals:
-        count_items(batch.summary, NOUN, journals)
+        count_items(batch.summary, NOUN, [child for child, _ in journals])

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.concurrent import for_each_concurrently
 from vismasync.engine.run import RunContext
 from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, WorkItem
@@ -251,17 +252,23 @@ def _create(ctx: RunContext, item: WorkItem) -> str:
 
 @task(name="commit", cache_policy=NO_CACHE)
 def commit(ctx: RunContext, batch: Batch) -> None:
-    """Create each verified document in Visma.net exactly once (no blind retries here)."""
+    """Create each verified document in Visma.net exactly once (no blind retries here),
+    ``vismanet.write_concurrency`` documents at a time."""
     ledger = ledger_for(ctx, source_entity(ctx.config))
     noun = (
         "customer invoice"
         if ctx.config.flows.sales_orders.target_document == "customer_invoice"
         else "sales order"
     )
-    for item in batch.planned():
+
+    def commit_one(item: WorkItem) -> None:
         write_once(
             ctx, ledger, item, what=noun,
-            create=lambda item=item: _create(ctx, item),
-            find=lambda item=item: find_existing(ctx, item),
+            create=lambda: _create(ctx, item),
+            find=lambda: find_existing(ctx, item),
             content_hash=item.source_hash,
         )  # fmt: skip
+
+    # Each document is still claimed before and marked after its own write (see
+    # engine/concurrent.py); only the waiting for Visma.net's answers overlaps.
+    for_each_concurrently(batch.planned(), commit_one, ctx.config.vismanet.write_concurrency)

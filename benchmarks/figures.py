@@ -161,11 +161,15 @@ def figure_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     if noop:
         for key, name in (("default_overlap", "default overlap"), ("no_overlap", "no overlap")):
             run = noop[key]
-            add(f"no-op run, {name} ({run['overlap_minutes']} min): seconds", _num(run["seconds"]))
+            add(f"no-op run, {name} ({run['overlap_minutes']} min): seconds, CPU s",
+                f"{_num(run['seconds'])}, {_num(run['cpu_seconds'])}")  # fmt: skip
             add("  orders read again, order list calls",
                 f"{run['records_read']:,}, {run['source_list_calls']}",
                 "<= 1 list call" if key == "default_overlap" else "")  # fmt: skip
-        add("  cost, default overlap / none", _num(noop["seconds_ratio"], " x"), "<= 1.2 x")
+        add(
+            "  cost, default overlap / none: seconds", _num(noop["seconds_ratio"], " x"), "<= 1.2 x"
+        )
+        add("  cost, default overlap / none: CPU s", _num(noop.get("cpu_seconds_ratio"), " x"))
     memory = report.get("memory", {})
     for run in memory.get("sync_process", []):
         add(f"peak RSS of the sync process, {run['orders']:,} orders",

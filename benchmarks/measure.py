@@ -5,6 +5,8 @@ from __future__ import annotations
 import cProfile
 import gc
 import pstats
+import re
+import statistics
 import time
 import uuid
 import warnings
@@ -101,7 +103,7 @@ class Bench:
         """Give the integration's ``flow`` this overlap window (the setting is not part of the
         records' content hashes, so the ledger still knows every record as unchanged)."""
         path = self.config_dir / f"{name}.yaml"
-        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\n    overlap_minutes: \d+", "", path.read_text(encoding="utf-8"))
         marker = f"\n  {flow}:\n"
         assert marker in text, f"no {flow} section in {path}"
         path.write_text(
@@ -149,3 +151,10 @@ class Bench:
             integration=name,
             profile=pstats.Stats(profiler) if profiler is not None else None,
         )
+
+
+def median_run(runs: list[Measured]) -> Measured:
+    """The run of median wall time: short runs on a shared machine vary by more than their
+    length, so one run says little."""
+    middle = statistics.median_low(run.seconds for run in runs)
+    return next(run for run in runs if run.seconds == middle)

@@ -41,13 +41,15 @@ from typing import Any
 
 from benchmarks import figures
 from benchmarks.emulators import ROOT, emulator_processes
-from benchmarks.measure import Bench, Measured, prefect_bypassed, settle
+from benchmarks.measure import Bench, Measured, median_run, prefect_bypassed, settle
 from benchmarks.rss_probe import peak_rss_mb
 from benchmarks.seed import build_eaccounting_seed
 
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results" / "sync_bench.json"
 WARM_UP_ORDERS = 20
 RSS_BASE_ORDERS = 1000
+# No-op runs are short: each is made this many times and the median reported.
+NO_OP_REPEATS = 3
 PARTS = ("bypass", "naive", "noop", "rss", "master")
 
 
@@ -184,17 +186,17 @@ def main() -> None:
         a = runs["a"] = bench.run("A: Prefect flow and tasks", _as_prefect_flow(sync_sales_orders))
         print(f"run A: {a.seconds:.1f} s")
         if "noop" not in skip:
-            overlap = load_integration(a.integration).flows.sales_orders.overlap_minutes
-            runs["noop_default"] = bench.run(
-                f"no-op, overlap {overlap} min", _as_prefect_flow(sync_sales_orders),
-                integration=a.integration,
-            )  # fmt: skip
-            bench.set_overlap(a.integration, "sales_orders", 0)
-            runs["noop_zero"] = bench.run(
-                "no-op, no overlap", _as_prefect_flow(sync_sales_orders),
-                integration=a.integration,
-            )  # fmt: skip
-            runs["noop_overlap_minutes"] = overlap
+            runs["noop_overlap_minutes"] = overlap = load_integration(
+                a.integration
+            ).flows.sales_orders.overlap_minutes
+            runs["noop_default"], runs["noop_zero"] = [], []
+            for _ in range(NO_OP_REPEATS):  # alternated, so load changes hit both alike
+                for key, minutes in (("noop_default", overlap), ("noop_zero", 0)):
+                    bench.set_overlap(a.integration, "sales_orders", minutes)
+                    runs[key].append(bench.run(
+                        f"no-op, overlap {minutes} min", _as_prefect_flow(sync_sales_orders),
+                        integration=a.integration,
+                    ))  # fmt: skip
         if "bypass" not in skip:
             runs["b"] = bench.run("B: Prefect bypassed", _without_prefect(sync_sales_orders))
         if "naive" not in skip:
@@ -214,9 +216,12 @@ def main() -> None:
                 ("stock", sync_stock),
             ):
                 first = bench.run(label, _as_prefect_flow(flow))
-                again = bench.run(
-                    f"{label} again", _as_prefect_flow(flow), integration=first.integration
-                )
+                again = [
+                    bench.run(
+                        f"{label} again", _as_prefect_flow(flow), integration=first.integration
+                    )
+                    for _ in range(NO_OP_REPEATS)
+                ]
                 runs["master"].append((label, first, again))
 
     report = build_report(orders, runs, seeding)
@@ -275,11 +280,14 @@ def _naive_figures(orders: int, naive: Measured, engine: dict[str, Any]) -> dict
     return report
 
 
-def _no_op(run: Measured, flow: str, entity: str, **extra: Any) -> dict[str, Any]:
+def _no_op(runs: list[Measured], flow: str, entity: str | None, **extra: Any) -> dict[str, Any]:
+    """The median of repeated no-op runs; the calls of that run (every repeat makes the same)."""
+    run = median_run(runs)
     api = figures.api_calls(run.calls, 1)
     return {
         **extra,
         "seconds": round(run.seconds, 2),
+        "seconds_each": [round(r.seconds, 2) for r in runs],
         "cpu_seconds": round(run.cpu_seconds, 2),
         "records_read": figures.records_read(figures.summary_counts(run.result), entity),
         "outcomes": figures.summary_counts(run.result),
@@ -289,7 +297,7 @@ def _no_op(run: Measured, flow: str, entity: str, **extra: Any) -> dict[str, Any
     }
 
 
-def _master(label: str, first: Measured, again: Measured) -> dict[str, Any]:
+def _master(label: str, first: Measured, again: list[Measured]) -> dict[str, Any]:
     counts = figures.summary_counts(first.result)
     records = figures.records_read(counts)
     api = figures.api_calls(first.calls, records)
@@ -325,6 +333,7 @@ def build_report(orders: int, runs: dict[str, Any], seeding: dict[str, Any]) -> 
             "default_overlap": default,
             "no_overlap": zero,
             "seconds_ratio": figures.ratio(default["seconds"], zero["seconds"]),
+            "cpu_seconds_ratio": figures.ratio(default["cpu_seconds"], zero["cpu_seconds"]),
         }
     if "rss" in runs:
         sync = runs["rss"]
@@ -380,7 +389,10 @@ def print_report(report: dict[str, Any], runs: dict[str, Any]) -> None:
         _print_calls(report["naive"]["api"], "order")
     for key, run in report.get("no_op", {}).items():
         if isinstance(run, dict):
-            print(f"  no-op run ({key}, {run['overlap_minutes']} min): {run['outcomes']}")
+            print(
+                f"  no-op runs ({key}, {run['overlap_minutes']} min): seconds "
+                f"{run['seconds_each']}, {run['outcomes']}"
+            )
             _print_calls(run["api"], "run")
     if "prefect_hotspots_a" in so:
         print("  top Prefect functions by cumulative time (run A, main thread, cProfile):")
@@ -393,7 +405,7 @@ def print_report(report: dict[str, Any], runs: dict[str, Any]) -> None:
         first = row["first"]
         print(f"\n{row['flow']}: {first['records']} records, outcomes {first['outcomes']}")
         _print_calls(first["api"], "record")
-        print(f"  no-op run: {row['no_op']['outcomes']}")
+        print(f"  no-op runs: seconds {row['no_op']['seconds_each']}, {row['no_op']['outcomes']}")
         _print_calls(row["no_op"]["api"], "run")
     print()
     print(figures.format_table(figures.figure_rows(report)))

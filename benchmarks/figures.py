@@ -172,8 +172,8 @@ def figure_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
         add("  cost, default overlap / none: CPU s", _num(noop.get("cpu_seconds_ratio"), " x"))
     memory = report.get("memory", {})
     for run in memory.get("sync_process", []):
-        add(f"peak RSS of the sync process, {run['orders']:,} orders",
-            _num(run["peak_rss_mb"], " MB"))  # fmt: skip
+        peak = _num(run["peak_rss_mb"], " MB") if "peak_rss_mb" in run else "failed: see JSON"
+        add(f"peak RSS of the sync process, {run['orders']:,} orders", peak)
     if memory.get("growth_mb") is not None:
         add(f"  growth, 1,000 -> {n:,} orders", _num(memory["growth_mb"], " MB"),
             "<= 20 MB (to 100,000)")  # fmt: skip

@@ -140,6 +140,15 @@ def figure_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     def add(figure: str, value: str, target: str = "") -> None:
         rows.append((figure, value, target))
 
+    seeding = report.get("seeding")
+    if seeding:
+        add(f"seeding {n:,} orders: build+write, emulators start, reset (s)",
+            f"{seeding.get('build_and_write_seconds')}, {seeding.get('emulators_start_seconds')}, "
+            f"{seeding.get('emulator_reset_seconds')}")  # fmt: skip
+        add(
+            "  one page of 100 orders from the emulator (s)",
+            _num(seeding.get("orders_page_seconds")),
+        )
     so = report.get("sales_orders")
     if so:
         add(f"sales orders: orders/s ({n:,} orders, Prefect flow)", _num(so["orders_per_second"]))

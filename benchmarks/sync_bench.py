@@ -127,6 +127,10 @@ def _options() -> argparse.Namespace:
         default=env("VISMASYNC_BENCH_MASTER_DATA", "1") != "0",
         help="skip the customer, product and stock runs (VISMASYNC_BENCH_MASTER_DATA=0)",
     )  # fmt: skip
+    parser.add_argument(
+        "--seed-only", action="store_true",
+        help="only build the seed, start the emulators with it, time a reset and a page read",
+    )  # fmt: skip
     options = parser.parse_args()
     options.skip = {part.strip() for part in options.skip.split(",") if part.strip()}
     if unknown := options.skip - set(PARTS):
@@ -172,19 +176,21 @@ def main() -> None:
         emulators = stack.enter_context(emulator_processes(home, seed_file))
         seeding["emulators_start_seconds"] = round(time.perf_counter() - started, 1)
         print(f"emulators started with the seed in {seeding['emulators_start_seconds']} s")
-        stack.enter_context(prefect_test_harness(server_startup_timeout=120))
-        stack.enter_context(temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
         get_engine()  # the embedded PostgreSQL server is up before anything is timed
         bench = Bench(emulators, home / "integrations")
+        seeding.update(_reset_and_read(bench))
+        print(f"seeded company: {seeding}")
+        if options.seed_only:
+            _write(options.results, {"orders": orders, "seeding": seeding})
+            return
+        stack.enter_context(prefect_test_harness(server_startup_timeout=120))
+        stack.enter_context(temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
 
         # Warm-up on a small company: imports, connections and caches of every mode, untimed.
         for call in (_as_prefect_flow(sync_sales_orders), _without_prefect(sync_sales_orders),
                      _naive):  # fmt: skip
             call(bench.fresh_integration(warm_up_seed))
         settle()
-        started = time.perf_counter()
-        bench.fresh_integration()
-        seeding["emulator_reset_seconds"] = round(time.perf_counter() - started, 1)
 
         a = runs["a"] = bench.run("A: Prefect flow and tasks", _as_prefect_flow(sync_sales_orders))
         print(f"run A: {a.seconds:.1f} s")
@@ -229,9 +235,30 @@ def main() -> None:
 
     report = build_report(orders, runs, seeding)
     print_report(report, runs)
-    options.results.parent.mkdir(parents=True, exist_ok=True)
-    options.results.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults written to {options.results}")
+    _write(options.results, report)
+
+
+def _write(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nresults written to {path}")
+
+
+def _reset_and_read(bench: Bench) -> dict[str, float]:
+    """What the size of the company costs before any flow: a reset of both emulators to the
+    seed (plus a new integration's authorization), and one page of 100 orders read through the
+    product's client (the emulator filters and sorts every order for each page)."""
+    from vismasync.config.integrations import load_integration
+    from vismasync.engine.clients import build_eaccounting_client
+
+    started = time.perf_counter()
+    name = bench.fresh_integration()
+    reset = time.perf_counter() - started
+    with build_eaccounting_client(load_integration(name)) as client:
+        started = time.perf_counter()
+        client.orders_page(changed_since=None, statuses=[3], page=1, page_size=100)
+        page = time.perf_counter() - started
+    return {"emulator_reset_seconds": round(reset, 1), "orders_page_seconds": round(page, 2)}
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -8,19 +8,20 @@ Prefect test server and the embedded PostgreSQL server are other processes too).
 The eAccounting company is the demo company's customers and articles with N generated shipped
 orders instead of the demo's orders (deterministic), all changed within nine minutes. In one run:
 
-- run A: the sales-order flow as a Prefect flow with its tasks, as in production; then two
-  no-op runs on A's integration (default overlap, no overlap);
+- run A: the sales-order flow as a Prefect flow with its tasks, as in production; then no-op
+  runs on A's integration, alternately with the default overlap and with none (three each);
 - run B: the same work as A with Prefect's engine bypassed (Prefect's share of the CPU is
   ``(cpu_A - cpu_B) / cpu_A``);
 - the naive baseline (``benchmarks/naive_sync.py``): one Prefect task per order;
 - the sync process's peak RSS: the flow in a process of its own, at 1,000 and at N orders;
-- the customer, product and stock flows, each run twice (the second is the no-op run).
+- the customer, product and stock flows, each followed by three no-op runs.
 
 Settings (environment or flags): ``VISMASYNC_BENCH_ORDERS`` / ``--orders`` (default 1000),
-``VISMASYNC_BENCH_SKIP`` / ``--skip`` (parts left out), ``VISMASYNC_BENCH_PROFILE=1`` /
-``--profile``, ``VISMASYNC_BENCH_RESULTS`` / ``--results`` (JSON path, default
-``benchmarks/results/sync_bench.json``), ``VISMASYNC_BENCH_MASTER_DATA=0`` /
-``--no-master-data``.
+``VISMASYNC_BENCH_SKIP`` / ``--skip`` (parts left out: engine, bypass, naive, noop, rss,
+master), ``VISMASYNC_BENCH_PROFILE=1`` / ``--profile``, ``VISMASYNC_BENCH_RESULTS`` /
+``--results`` (JSON path, default ``benchmarks/results/sync_bench.json``),
+``VISMASYNC_BENCH_MASTER_DATA=0`` / ``--no-master-data``, ``--seed-only`` (what seeding N orders
+costs, and nothing else).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ class EmulatorProcess:
     seed: str  # "demo" or a seed file
     log: Path
     port: int = 0
+    options: tuple[str, ...] = ()  # more command-line options, e.g. ("--rate-limit", "125")
     process: subprocess.Popen[bytes] | None = None
     admin: httpx.Client = field(init=False)
 
@@ -54,7 +55,7 @@ class EmulatorProcess:
             self.port = _free_port()
             command = [
                 sys.executable, "-m", "vismasync", "emulator", self.kind,
-                "--host", "127.0.0.1", "--port", str(self.port), "--seed", self.seed,
+                "--host", "127.0.0.1", "--port", str(self.port), "--seed", self.seed, *self.options,
             ]  # fmt: skip
             path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
             env = dict(os.environ, PYTHONPATH=path)

@@ -27,7 +27,6 @@ import itertools
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,54 +40,15 @@ from typing import Any
 
 import httpx
 
-from benchmarks.sync_bench import ROOT, EmulatorProcess, _free_port, build_eaccounting_seed
+from benchmarks.emulators import ROOT, EmulatorProcess
+from benchmarks.seed import build_eaccounting_seed
 
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results" / "limits_bench.json"
 REAL_LIMIT, REAL_WINDOW = 15000, 3600.0
 
 
-@dataclass
 class LimitedEmulator(EmulatorProcess):
     """An emulator process started with extra options (``--rate-limit``, ``--rate-window``)."""
-
-    options: tuple[str, ...] = ()
-
-    def start(self, timeout: float = 120.0) -> None:
-        for _ in range(3):  # the free port may be taken between the probe and the bind
-            self.port = _free_port()
-            command = [
-                sys.executable,
-                "-m",
-                "vismasync",
-                "emulator",
-                self.kind,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--seed",
-                self.seed,
-                *self.options,
-            ]
-            path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-            with self.log.open("ab") as log:
-                self.process = subprocess.Popen(
-                    command,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=dict(os.environ, PYTHONPATH=path),
-                    cwd=ROOT,
-                )
-            self.admin = httpx.Client(base_url=self.base_url, timeout=60)
-            deadline = time.monotonic() + timeout
-            while self.process.poll() is None and time.monotonic() < deadline:
-                try:
-                    if self.admin.get("/_emulator/state").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            self.stop()
-        raise RuntimeError(f"the {self.kind} emulator did not start; see {self.log}")
 
     def slow_down(self, latency_ms: int) -> None:
         """Every business request answered ``latency_ms`` late (after a reset clears it)."""

@@ -6,20 +6,8 @@ import math
 
 import httpx
 
+from tests.connectors.fake_clock import Clock
 from vismasync.connectors.budget import BudgetLimiter
-
-
-class Clock:
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class FixedWindowServer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.connectors.fake_clock import Clock
 from vismasync.connectors.http import (
     Action,
     ApiError,
@@ -28,20 +29,6 @@ from vismasync.connectors.http import (
     resolve_status,
     retry_after_seconds,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
 
 E, A, W = ErrorClass, Action, WriteOutcome
 

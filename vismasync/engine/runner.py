@@ -113,11 +113,12 @@ class SyncEngine:
     def _read_pages(self, cursor: datetime | None) -> None:
         """Keyset paging: each page starts at the newest change time read so far; records
         sharing one instant beyond a full page are reached by paging within that instant."""
-        size, page_number, start = self.settings.batch_size, 1, cursor
+        size = self.spec.page_size or self.settings.batch_size
+        page_number, start = 1, cursor
         while self.budget > 0:
             page = self.spec.read_page(quote(self.ctx), cursor, page_number, size)
             self.fraction = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
-            self._process(page.records)
+            self._in_batches(page.records)
             if not page.more or page.last_changed_at is None:
                 return
             if cursor is not None and page.last_changed_at <= cursor:
@@ -135,6 +136,14 @@ class SyncEngine:
             if self.budget <= 0:
                 return
             self.fraction = min(1.0, (start + size) / len(records))
+            self._process(records[start : start + size])
+
+    def _in_batches(self, records: list[SourceRecord]) -> None:
+        """One page of records, processed a batch at a time (oldest first)."""
+        size = self.settings.batch_size
+        for start in range(0, len(records), size):
+            if self.budget <= 0:
+                return
             self._process(records[start : start + size])
 
     def _room(self, n: int) -> int:

@@ -16,21 +16,30 @@ run and chooses per request:
 A complete list also answers "absent" without a call. It is complete only when the pages read
 add up to the total the API announced on each of them: a record created or deleted while the
 pages were read could shift one past the reader, and then absence is not trusted.
+
+What the directory holds is at most ``max_age`` seconds old, then it is read afresh: flows
+write records back whole (eAccounting's PUT replaces the object), so the copy a write starts
+from must be recent, and a change someone makes in eAccounting while a run goes on is
+overwritten only if it lands within that window before the write.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from vismasync.connectors.eaccounting.filters import CHUNK_SIZE
 from vismasync.engine.run import RunContext
 
 Record = dict[str, Any]
+T = TypeVar("T")
+# Seconds a directory's copy of its records is trusted (see the module docstring).
+MAX_AGE = 60.0
 
 
 class Page(Protocol):
@@ -55,6 +64,9 @@ class Directory:
     indexes: dict[str, Index]
     max_records: int = 20_000
     chunk: int = CHUNK_SIZE
+    max_age: float = MAX_AGE
+    clock: Callable[[], float] = time.monotonic
+    since: float | None = None  # when the records held were first read
     records: dict[str, Record] = field(default_factory=dict)
     complete: bool = False
     pages: int | None = None  # the list's pages, once its first page was read
@@ -68,6 +80,7 @@ class Directory:
         """The records whose ``index`` key is one of ``keys`` (each key's records, lowest
         ``Id`` first; keys no record has are left out)."""
         wanted = {key for key in keys if key}
+        self._expire()
         missing = sorted(k for k in wanted if not self._known(index, k))
         if missing:
             self._read(index, missing)
@@ -89,6 +102,21 @@ class Directory:
         self._add(record)
 
     # --- reading -------------------------------------------------------------------------------
+    def _expire(self) -> None:
+        now = self.clock()
+        if self.since is None:
+            self.since = now
+        elif now - self.since > self.max_age:
+            self._forget()
+            self.pages, self.next_page, self.key_calls, self.since = None, 1, 0, now
+            self._totals.clear()
+
+    def _forget(self) -> None:
+        self.records.clear()
+        self._by.clear()
+        self._absent.clear()
+        self.complete = False
+
     def _known(self, index: str, key: str) -> bool:
         return (
             self.complete or key in self._by.get(index, {}) or key in self._absent.get(index, set())
@@ -161,31 +189,35 @@ class Directory:
         # A list too large to keep: forget what was read (later requests read again) rather
         # than grow without bound over a long run.
         if len(self.records) > self.max_records:
-            self.records.clear()
-            self._by.clear()
-            self._absent.clear()
-            self.complete = False
+            self._forget()
 
 
-# The directories of the runs this process works on; a handful at most (runs of several flows
-# may share a process), the oldest dropped first.
-_directories: OrderedDict[tuple[str, str], Directory] = OrderedDict()
-_KEPT = 8
+# What the runs this process works on keep for their length (directories, reference data); a
+# handful of runs at most (runs of several flows may share a process), the oldest dropped first.
+_kept: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_KEPT = 16
 _lock = threading.Lock()
 
 
-def run_directory(ctx: RunContext, name: str, make: Callable[[], Directory]) -> Directory:
-    """The run's directory called ``name``, made on first use."""
+def run_scoped(ctx: RunContext, name: str, make: Callable[[], T]) -> T:
+    """The run's object called ``name`` (a directory, a reference table), made on first use."""
     key = (ctx.run_id, name)
     with _lock:
-        if key not in _directories:
-            _directories[key] = make()
-            while len(_directories) > _KEPT:
-                _directories.popitem(last=False)
-        return _directories[key]
+        if key not in _kept:
+            _kept[key] = make()
+            while len(_kept) > _KEPT:
+                _kept.popitem(last=False)
+        return _kept[key]  # type: ignore[no-any-return]
 
 
-def forget_directories() -> None:
-    """Drop every run's directories (tests start each case afresh)."""
+def forget_run(run_id: str) -> None:
+    """Drop what one run kept (the engine calls this when the run ends)."""
     with _lock:
-        _directories.clear()
+        for key in [key for key in _kept if key[0] == run_id]:
+            del _kept[key]
+
+
+def forget_runs() -> None:
+    """Drop what every run kept (tests start each case afresh)."""
+    with _lock:
+        _kept.clear()

@@ -20,6 +20,7 @@ from typing import Any
 from prefect.utilities.annotations import quote
 
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
+from vismasync.engine.directory import forget_run
 from vismasync.engine.entity import EntitySpec
 from vismasync.engine.preflight import (
     START_ERRORS,
@@ -273,6 +274,8 @@ def run_sync(
             SyncEngine(ctx, spec, summary, progress).run(since=since, limit=limit, keys=keys)
         except RunNotStarted as exc:  # a condition found by the flow's first call (stock)
             return failed_state(exc)
+        finally:
+            forget_run(ctx.run_id)  # the run's directories and reference data
         progress.batch_done(1.0, final=True)
         if spec.after_run is not None:
             spec.after_run(ctx, summary)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from vismasync.engine.clients import eaccounting_client
-from vismasync.engine.directory import Directory, Index, run_directory
+from vismasync.engine.directory import Directory, Index, run_scoped
 from vismasync.engine.run import RunContext
 
 
@@ -35,7 +35,7 @@ def customers(ctx: RunContext) -> Directory:
             },
         )
 
-    return run_directory(ctx, "eaccounting-customers", make)
+    return run_scoped(ctx, "eaccounting-customers", make)
 
 
 def articles(ctx: RunContext) -> Directory:
@@ -52,4 +52,4 @@ def articles(ctx: RunContext) -> Directory:
             },
         )  # fmt: skip
 
-    return run_directory(ctx, "eaccounting-articles", make)
+    return run_scoped(ctx, "eaccounting-articles", make)

@@ -18,6 +18,7 @@ from vismasync.connectors.eaccounting.models import Customer
 from vismasync.connectors.http import parse_model
 from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.directory import run_scoped
 from vismasync.engine.run import RunContext
 from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, WorkItem
@@ -36,8 +37,6 @@ from vismasync.tasks.sales_orders.product_index import inventory_index
 from vismasync.tasks.sales_orders.read import source_entity
 
 CLOCK_MARGIN = timedelta(days=1)
-# The current run's VAT percent per eAccounting account coding (one small list, read once).
-_run_codings: dict[str, dict[str, str]] = {}
 
 
 def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
@@ -48,14 +47,16 @@ def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
 
 
 def _codings(ctx: RunContext) -> dict[str, str]:
-    if ctx.run_id not in _run_codings:
-        _run_codings.clear()  # one run's codings at a time per process
-        _run_codings[ctx.run_id] = {
+    """VAT percent per eAccounting account coding: one small list, read once per run."""
+
+    def read() -> dict[str, str]:
+        return {
             coding.Id: format(coding.VatRatePercent.normalize(), "f")
             for coding in eaccounting_client(ctx.config).list_article_account_codings()
             if coding.VatRatePercent is not None
         }
-    return _run_codings[ctx.run_id]
+
+    return run_scoped(ctx, "eaccounting-vat-rates", read)
 
 
 def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, str]:

@@ -16,9 +16,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting.client import EAccountingClient
-from vismasync.connectors.eaccounting.models import Customer
-from vismasync.connectors.http import parse_model
+from vismasync.connectors.eaccounting.client import EAccountingClient, customer_from
 from vismasync.connectors.vismanet.models import Customer as VismaNetCustomer
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.directory import run_scoped
@@ -104,7 +102,7 @@ def _lowest(matches: list[dict[str, Any]]) -> str | None:
 
 def _as_current(raw: dict[str, Any]) -> dict[str, Any]:
     """A customer as read, whole, as the base of a read-modify-write."""
-    return parse_model(Customer, raw, "GET /customers").to_payload()
+    return customer_from(raw).to_payload()
 
 
 def customer_label(record: SourceRecord) -> str:

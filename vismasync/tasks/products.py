@@ -18,8 +18,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting.models import Article
-from vismasync.connectors.http import parse_model
+from vismasync.connectors.eaccounting.client import article_from
 from vismasync.connectors.vismanet.models import InventoryItem
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.directory import run_scoped
@@ -78,10 +77,7 @@ def articles_by_number(ctx: RunContext, numbers: list[str]) -> dict[str, dict[st
     """eAccounting articles by number, whole, from the run's directory (the list read once
     per run, or by numbers in bulk, whichever costs fewer calls): never one call per item."""
     found = ea_directories.articles(ctx).one("number", numbers)
-    return {
-        number: parse_model(Article, raw, "GET /articles").to_payload()
-        for number, raw in found.items()
-    }
+    return {number: article_from(raw).to_payload() for number, raw in found.items()}
 
 
 def article_reference(ctx: RunContext) -> ArticleReference:

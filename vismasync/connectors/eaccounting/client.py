@@ -84,6 +84,17 @@ def _list_page(answer: Any, page: int, response_of: str) -> ListPage:
     return ListPage(items, page, pages, total if isinstance(total, int) else len(items))
 
 
+def customer_from(raw: dict[str, Any]) -> Customer:
+    """A customer as a list answer carries it (``customers_page``, ``customers_by_ids_json``),
+    typed; an item of the wrong shape is a malformed answer of the customer list."""
+    return parse_model(Customer, raw, "GET /customers")
+
+
+def article_from(raw: dict[str, Any]) -> Article:
+    """An article as a list answer carries it, typed (see :func:`customer_from`)."""
+    return parse_model(Article, raw, "GET /articles")
+
+
 def _payload(value: Payload) -> dict[str, Any]:
     return value.to_payload() if isinstance(value, EAModel) else dict(value)
 

@@ -14,8 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import ValidationError
 
-from vismasync.connectors.eaccounting.models import Customer
-from vismasync.connectors.http import parse_model
+from vismasync.connectors.eaccounting.client import customer_from
 from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.directory import run_scoped
@@ -78,10 +77,7 @@ def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, st
 def _customers(ctx: RunContext, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The documents' customers, by id, shaped as the flow's mappings read them."""
     found = ea_directories.customers(ctx).one("id", ids)
-    return {
-        key: parse_model(Customer, raw, "GET /customers").model_dump(mode="json")
-        for key, raw in found.items()
-    }
+    return {key: customer_from(raw).model_dump(mode="json") for key, raw in found.items()}
 
 
 @task(name="enrich", **RETRIED)

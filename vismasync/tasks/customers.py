@@ -175,12 +175,18 @@ def _fail_taken_customers(ctx: RunContext, batch: Batch) -> None:
     """A customer matched by e-mail to an eAccounting customer the ledger already links to
     another Visma.net customer would merge the two: it fails alone instead (whatever batch
     or run the other one was synced in)."""
-    matched = {i.target_key: i for i in batch.planned() if i.action == "update" and i.target_key}
+    matched: dict[str, list[WorkItem]] = {}
+    for item in batch.planned():
+        if item.action == "update" and item.target_key:
+            matched.setdefault(item.target_key, []).append(item)
     owners = ledger_for(ctx, CUSTOMER).by_target_keys(sorted(matched))
-    for target, rows in owners.items():
-        item = matched[target]
-        others = sorted(row.source_key for row in rows if row.source_key != item.key)
-        if not others or (item.known is not None and item.known.target_key == target):
+    for target, item in [(t, i) for t, items in matched.items() for i in items]:
+        if item.known is not None and item.known.target_key == target:
+            continue  # its own link
+        others = sorted(
+            row.source_key for row in owners.get(target, []) if row.source_key != item.key
+        )
+        if not others:
             continue
         current = item.current or {}
         name = current.get("Name") or "?"

@@ -118,8 +118,8 @@ class SyncEngine:
         page_number, start = 1, cursor
         while self.budget > 0:
             page = self.spec.read_page(quote(self.ctx), cursor, page_number, size)
-            self.fraction = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
-            self._in_batches(page.records)
+            done = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
+            self._in_batches(page.records, done)
             if not page.more or page.last_changed_at is None:
                 return
             if cursor is not None and page.last_changed_at <= cursor:
@@ -139,13 +139,18 @@ class SyncEngine:
             self.fraction = min(1.0, (start + size) / len(records))
             self._process(records[start : start + size])
 
-    def _in_batches(self, records: list[SourceRecord]) -> None:
-        """One page of records, processed a batch at a time (oldest first)."""
+    def _in_batches(self, records: list[SourceRecord], done: float | None) -> None:
+        """One page of records, processed a batch at a time (oldest first); the share of the
+        read done moves from where the last page left it to ``done`` batch by batch."""
         size = self.settings.batch_size
+        before = self.fraction or 0.0
         for start in range(0, len(records), size):
             if self.budget <= 0:
                 return
+            if done is not None:
+                self.fraction = before + (done - before) * min(1.0, (start + size) / len(records))
             self._process(records[start : start + size])
+        self.fraction = done
 
     def _room(self, n: int) -> int:
         return int(min(self.budget, n))

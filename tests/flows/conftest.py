@@ -19,8 +19,8 @@ from vismasync.emulators.eaccounting.server import create_app as create_eaccount
 from vismasync.emulators.vismanet.server import create_app as create_vismanet_app
 from vismasync.emulators.vismanet.service import VismaNetService
 from vismasync.engine.clients import authorize_auto_approving_eaccounting, close_all
+from vismasync.engine.directory import forget_runs
 from vismasync.store.database import reset_engine
-from vismasync.tasks.sales_orders import steps as sales_order_tasks
 
 
 @dataclass
@@ -108,7 +108,7 @@ def demo(
     monkeypatch.setenv("VISMASYNC_CONFIG_DIR", str(tmp_path / "integrations"))
     reset_engine()
     close_all()
-    sales_order_tasks._run_reference.clear()
+    forget_runs()
     write_demo_config(tmp_path / "integrations", integration, ea_emulator.base_url,
                       vn_emulator.base_url)  # fmt: skip
     authorize_auto_approving_eaccounting(load_integration(integration))

@@ -171,3 +171,86 @@ def test_run_customers_command_prints_the_summary(demo):
 
     assert ok.exit_code == 0, ok.output
     assert "customer: read 3," in ok.output
+
+
+def test_a_first_run_costs_one_write_per_changed_customer_and_one_list_read(demo):
+    state = demo.vn_service.backend().state
+    template = state.customers["10001"]
+    for n in range(30):  # more e-mails than one request can name: reading by them costs more
+        number = str(20000 + n)
+        state.customers[number] = {
+            **template, "number": number, "internalId": 90000 + n, "name": f"Kund {n}",
+            "mainContact": {**template["mainContact"], "email": f"kund.{n}@example.com"},
+            "lastModifiedDateTime": state.now(),
+        }  # fmt: skip
+    before = ea_customers_by_email(demo)
+    thirty_days = terms_id(demo, "30 dagar")
+    source = vn_customers(demo)
+    new = [c for c in source.values() if c["mainContact"]["email"] not in before]
+    stale = [
+        c for c in source.values() if c["mainContact"]["email"] in before
+        and before[c["mainContact"]["email"]][0]["TermsOfPaymentId"] != thirty_days
+    ]  # fmt: skip
+    assert len(new) > 30 and stale
+
+    sync_customers(demo.name)
+
+    calls = {key: n for key, n in demo.eaccounting.counts().items()
+             if not key[1].startswith("/connect/")}  # fmt: skip
+    # The company's customers once (one page) and the terms once, then only the writes: one
+    # per new or changed customer, no lookup per customer.
+    assert calls == {
+        ("GET", "/v2/termsofpayments"): 1,
+        ("GET", "/v2/customers"): 1,
+        ("POST", "/v2/customers"): len(new),
+        ("PUT", "/v2/customers/{customerId}"): len(stale),
+    }
+
+
+def test_an_email_already_synced_from_another_customer_fails_alone_in_a_later_run(demo):
+    numbers = sorted(vn_customers(demo))
+    first, second = numbers[0], numbers[-1]
+    sync_customers(demo.name, keys=[first])
+    owner_email = vn_customers(demo)[first]["mainContact"]["email"]
+    (target,) = ea_customers_by_email(demo)[owner_email]
+    touch(demo, second, mainContact={**vn_customers(demo)[second]["mainContact"],
+                                     "email": owner_email.upper()})  # fmt: skip
+    before = {c["Id"]: dict(c) for c in demo.ea_backend.store.data["customers"].values()}
+    demo.reset_counts()
+
+    result = sync_customers(demo.name)
+
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    assert [(e.source_key, e.error_class) for e in failed] == [(second, "data")]
+    message = failed[0].message
+    # Both customers named, and what to do.
+    assert second in message and first in message and target["CustomerNumber"] in message
+    assert "give each customer its own e-mail address in Visma.net" in message
+    assert result["failed"] == 1
+    # Never merged: the first customer's eAccounting customer is as it was.
+    assert demo.ea_backend.store.data["customers"][target["Id"]] == before[target["Id"]]
+    done = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.DONE])
+    assert {e.target_key for e in done if e.source_key == first} == {target["Id"]}
+
+
+def test_an_email_shared_across_batches_of_one_run_fails_the_later_customer(demo):
+    config_file = next(iter(demo.config_dir.glob("*.yaml")))
+    text = config_file.read_text()
+    assert "  customers:\n" in text
+    config_file.write_text(text.replace("  customers:\n", "  customers:\n    batch_size: 5\n", 1))
+    source = vn_customers(demo)
+    ordered = sorted(source, key=lambda n: (source[n]["lastModifiedDateTime"], n))
+    early, late = ordered[0], ordered[-1]
+    email = source[early]["mainContact"]["email"]
+    state = demo.vn_service.backend().state
+    state.customers[late] = {**source[late],
+                             "mainContact": {**source[late]["mainContact"], "email": email},
+                             "lastModifiedDateTime": state.now()}  # fmt: skip
+
+    result = sync_customers(demo.name)
+
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    assert [e.source_key for e in failed] == [late]
+    assert early in failed[0].message and "own e-mail address" in failed[0].message
+    assert result["failed"] == 1
+    assert len(ea_customers_by_email(demo)[email]) == 1

@@ -147,6 +147,31 @@ def test_second_run_writes_nothing_and_costs_one_list_call(demo):
     assert "created 0, updated 0" in result["summary"]
 
 
+def test_a_first_run_costs_one_write_per_changed_article_and_one_list_read(demo):
+    before = ea_articles(demo)
+    items = vn_items(demo)
+    new = {sku for sku in items if sku not in before}
+    stale = {
+        sku for sku in items
+        if sku in before and actual(before[sku]) != expected_article(demo, items[sku])
+    }  # fmt: skip
+    assert len(items) > 25 and new and stale  # more SKUs than one request can name
+
+    sync_products(demo.name)
+
+    calls = {key: n for key, n in demo.eaccounting.counts().items()
+             if not key[1].startswith("/connect/")}  # fmt: skip
+    # The company's articles once (one page), units and codings once, then only the writes:
+    # one per new or changed article, no read of its own.
+    assert calls == {
+        ("GET", "/v2/units"): 1,
+        ("GET", "/v2/articleaccountcodings"): 1,
+        ("GET", "/v2/articles"): 1,
+        ("POST", "/v2/articles"): len(new),
+        ("PUT", "/v2/articles/{articleId}"): len(stale),
+    }
+
+
 def test_create_only_fields_survive_and_inactive_items_deactivate(demo):
     sync_products(demo.name)
     new_sku = next(sku for sku in vn_items(demo) if sku not in ("SHIPPING",) and sku >= "SKU-0116")

@@ -534,3 +534,57 @@ def test_a_new_order_costs_one_visma_net_call_when_its_create_is_the_check(demo)
     assert posts == 3
     lookups = sum(n for route, n in calls.items() if "{orderid}" in route.lower())
     assert lookups == 0, calls
+
+
+def _add_shipped_orders(demo, count: int) -> None:
+    """``count`` more shipped orders, for customers with an e-mail address and articles both
+    companies know (each can be sent), one to four rows each."""
+    store = demo.ea_backend.store
+    inventory = demo.vn_service.backend().state.inventory
+    customers = sorted(
+        (c for c in store.data["customers"].values() if c.get("EmailAddress")),
+        key=lambda c: c["CustomerNumber"],
+    )
+    articles = sorted(
+        (a for a in store.data["articles"].values()
+         if a["IsActive"] and a["Number"] in inventory and a["Number"] != "SHIPPING"),
+        key=lambda a: a["Number"],
+    )  # fmt: skip
+    for index in range(count):
+        customer = customers[index * 7 % len(customers)]
+        chosen = [articles[(index * 5 + k * 11) % len(articles)] for k in range(1 + index % 4)]
+        demo.ea_backend.create_order({
+            "CustomerId": customer["Id"], "Status": 3, "OrderDate": "2026-11-02",
+            "CurrencyCode": customer.get("CurrencyCode") or "SEK", "EuThirdParty": False,
+            "RotReducedInvoicingType": 0, "ReverseChargeOnConstructionServices": False,
+            "Rows": [
+                {"LineNumber": line, "ArticleId": article["Id"], "Quantity": 1 + line,
+                 "UnitPrice": 100.0 + index, "IsTextRow": False, "IsWorkCost": False,
+                 "EligibleForReverseChargeOnVat": False}
+                for line, article in enumerate(chosen)
+            ],
+        })  # fmt: skip
+
+
+def test_reading_hundreds_of_orders_costs_eaccounting_a_hundredth_of_a_call_each(demo):
+    _add_shipped_orders(demo, 400)
+    eligible = eligible_orders(demo)
+    assert 500 <= len(eligible) <= 1000  # one page of the API's largest size
+
+    result = sync_sales_orders(demo.name)
+
+    assert set(vn_orders(demo)) == set(eligible) - expected_failures(demo)
+    assert result["failed"] == len(expected_failures(demo))
+    reads = {
+        key: n for key, n in demo.eaccounting.counts().items()
+        if not key[1].startswith("/connect/")
+    }  # fmt: skip
+    # One page of documents; the customers, the articles (for their VAT rates) and the account
+    # codings each read once for the whole run, in one page of up to 1,000 records.
+    assert reads == {
+        ("GET", "/v2/orders"): 1,
+        ("GET", "/v2/customers"): 1,
+        ("GET", "/v2/articles"): 1,
+        ("GET", "/v2/articleaccountcodings"): 1,
+    }
+    assert sum(reads.values()) / len(eligible) <= 0.01

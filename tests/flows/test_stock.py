@@ -62,6 +62,25 @@ def test_stock_balances_follow_visma_net_and_missing_articles_are_reported(demo)
     assert all(f"SKU {sku} has no eAccounting article" in result["summary"] for sku in missing)
 
 
+def test_a_first_run_costs_one_write_per_changed_balance_and_one_list_read(demo):
+    before = ea_balances(demo)
+    wanted = vn_stock(demo)
+    stale = {sku for sku, qty in wanted.items() if sku in before and before[sku] != qty}
+    assert len(wanted) > 25 and stale  # more SKUs than one request can name
+
+    sync_stock(demo.name)
+
+    calls = {key: n for key, n in demo.eaccounting.counts().items()
+             if not key[1].startswith("/connect/")}  # fmt: skip
+    # The company's articles once (one page), then one PUT per changed balance: no read of
+    # each article before its write.
+    assert calls == {
+        ("GET", "/v2/companysettings"): 1,
+        ("GET", "/v2/articles"): 1,
+        ("PUT", "/v2/articles/{articleId}"): len(stale),
+    }
+
+
 def test_second_run_writes_nothing_and_rechecks_only_the_waiting_skus(demo):
     sync_stock(demo.name)
     waiting = {sku for sku in vn_stock(demo) if sku not in ea_balances(demo)}

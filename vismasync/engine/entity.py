@@ -72,6 +72,9 @@ class EntitySpec:
     read_by_keys: ReadByKeys
     steps: tuple[Step, ...]
     read_page: ReadPage | None = None
+    # Records per ``read_page`` call, independent of the batch size: the source's largest page
+    # costs the fewest list calls, and the engine cuts each page into batches. None: one batch.
+    page_size: int | None = None
     read_changed: ReadChanged | None = None
     children: tuple[ChildWrite, ...] = ()
     # Ledger statuses retried on every run (stock adds SKUs skipped for want of an article).

@@ -20,6 +20,7 @@ from typing import Any
 from prefect.utilities.annotations import quote
 
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
+from vismasync.engine.directory import forget_run
 from vismasync.engine.entity import EntitySpec
 from vismasync.engine.preflight import (
     START_ERRORS,
@@ -113,11 +114,12 @@ class SyncEngine:
     def _read_pages(self, cursor: datetime | None) -> None:
         """Keyset paging: each page starts at the newest change time read so far; records
         sharing one instant beyond a full page are reached by paging within that instant."""
-        size, page_number, start = self.settings.batch_size, 1, cursor
+        size = self.spec.page_size or self.settings.batch_size
+        page_number, start = 1, cursor
         while self.budget > 0:
             page = self.spec.read_page(quote(self.ctx), cursor, page_number, size)
-            self.fraction = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
-            self._process(page.records)
+            done = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
+            self._in_batches(page.records, done)
             if not page.more or page.last_changed_at is None:
                 return
             if cursor is not None and page.last_changed_at <= cursor:
@@ -136,6 +138,19 @@ class SyncEngine:
                 return
             self.fraction = min(1.0, (start + size) / len(records))
             self._process(records[start : start + size])
+
+    def _in_batches(self, records: list[SourceRecord], done: float | None) -> None:
+        """One page of records, processed a batch at a time (oldest first); the share of the
+        read done moves from where the last page left it to ``done`` batch by batch."""
+        size = self.settings.batch_size
+        before = self.fraction or 0.0
+        for start in range(0, len(records), size):
+            if self.budget <= 0:
+                return
+            if done is not None:
+                self.fraction = before + (done - before) * min(1.0, (start + size) / len(records))
+            self._process(records[start : start + size])
+        self.fraction = done
 
     def _room(self, n: int) -> int:
         return int(min(self.budget, n))
@@ -264,6 +279,8 @@ def run_sync(
             SyncEngine(ctx, spec, summary, progress).run(since=since, limit=limit, keys=keys)
         except RunNotStarted as exc:  # a condition found by the flow's first call (stock)
             return failed_state(exc)
+        finally:
+            forget_run(ctx.run_id)  # the run's directories and reference data
         progress.batch_done(1.0, final=True)
         if spec.after_run is not None:
             spec.after_run(ctx, summary)

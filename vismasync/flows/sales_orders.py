@@ -24,6 +24,7 @@ from vismasync.tasks.sales_orders.journal import NOUN as JOURNAL
 from vismasync.tasks.sales_orders.journal import PAYMENT, post_financial_mutations
 from vismasync.tasks.sales_orders.product_index import refresh_product_index
 from vismasync.tasks.sales_orders.read import (
+    PAGE_SIZE,
     document_label,
     fetch_documents,
     fetch_documents_by_key,
@@ -59,6 +60,7 @@ SALES_ORDERS = EntitySpec(
     entity=source_entity,
     label=document_label,
     read_page=fetch_documents,
+    page_size=PAGE_SIZE,
     read_by_keys=fetch_documents_by_key,
     before_run=refresh_product_index,
     steps=(

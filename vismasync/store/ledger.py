@@ -319,6 +319,23 @@ class Ledger:
         with self.engine.connect() as conn:
             return {entry.source_key: entry for entry in _read_entries(conn, query)}
 
+    def by_target_keys(self, target_keys: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """The rows linked to each of these target records (several when two sources were
+        ever synced to one target), in one query."""
+        if not target_keys:
+            return {}
+        query = _entries_query().where(
+            LedgerRow.integration_id == self.integration_id,
+            LedgerRow.flow == self.flow,
+            LedgerRow.entity == self.entity,
+            LedgerRow.target_key.in_(list(target_keys)),
+        )
+        found: dict[str, list[LedgerEntry]] = {}
+        with self.engine.connect() as conn:
+            for entry in _read_entries(conn, query):
+                found.setdefault(str(entry.target_key), []).append(entry)
+        return found
+
 
 def _entries_query() -> sa.Select:
     return sa.select(

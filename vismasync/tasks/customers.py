@@ -4,7 +4,8 @@ A customer is matched by the ledger's link (Visma.net number -> eAccounting id) 
 one, else by e-mail address. A create goes through the exactly-once write path (looked up by
 e-mail when an earlier attempt's outcome is unknown). An update is a read-modify-write
 (eAccounting's PUT replaces the whole customer) sent only when a mapped field differs from what
-eAccounting holds; the linked customers of a batch are read a few list calls at a time.
+eAccounting holds. eAccounting's customers are read once per run (or in bulk by ids and
+e-mails, whichever costs fewer calls), never once per customer.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from vismasync.connectors.eaccounting.client import EAccountingClient
+from vismasync.connectors.eaccounting.client import EAccountingClient, customer_from
 from vismasync.connectors.vismanet.models import Customer as VismaNetCustomer
 from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.directory import run_scoped
 from vismasync.engine.run import RunContext
 from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
-from vismasync.engine.write_once import write_planned
+from vismasync.engine.write_once import ledger_for, write_planned
 from vismasync.mappings.data_mapper import MappingError, apply_rules
 from vismasync.mappings.eaccounting_customers import (
     CustomerProblem,
@@ -31,6 +33,8 @@ from vismasync.mappings.eaccounting_customers import (
 )
 from vismasync.mappings.field_diff import changed_fields
 from vismasync.store.models import LedgerStatus
+from vismasync.tasks import ea_directories
+from vismasync.tasks.ea_directories import email_key
 from vismasync.tasks.reference_data import lookup_table
 
 CUSTOMER = "customer"
@@ -84,11 +88,21 @@ def map_customer(ctx: RunContext, data: dict[str, Any], terms: dict[str, str]) -
 
 
 def _match_by_email(client: EAccountingClient, email: str) -> str | None:
-    """The eAccounting customer with this e-mail (the lowest number when several share it)."""
-    matches = client.find_customers_by_email(email)
+    """The eAccounting customer with this e-mail (the lowest number when several share it),
+    asked of eAccounting itself: to resolve a create whose outcome is unknown."""
+    matches = [c.to_payload() for c in client.find_customers_by_email(email)]
+    return _lowest(matches)
+
+
+def _lowest(matches: list[dict[str, Any]]) -> str | None:
     if not matches:
         return None
-    return str(min(matches, key=lambda c: (c.CustomerNumber or "", str(c.Id))).Id)
+    return str(min(matches, key=lambda c: (c.get("CustomerNumber") or "", str(c["Id"])))["Id"])
+
+
+def _as_current(raw: dict[str, Any]) -> dict[str, Any]:
+    """A customer as read, whole, as the base of a read-modify-write."""
+    return customer_from(raw).to_payload()
 
 
 def customer_label(record: SourceRecord) -> str:
@@ -110,11 +124,20 @@ def _fail_shared_emails(batch: Batch) -> None:
                               "give each customer its own e-mail address in Visma.net")  # fmt: skip
 
 
+def _terms(ctx: RunContext) -> dict[str, str]:
+    """Terms of payment by id, name or English name: one small list, read once per run."""
+    client = eaccounting_client(ctx.config)
+    return run_scoped(ctx, "eaccounting-terms", lambda: lookup_table(
+        client.list_terms_of_payments(), "Name", "NameEnglish"))  # fmt: skip
+
+
 @task(name="plan-customers", **RETRIED)
 def plan_customers(ctx: RunContext, batch: Batch) -> None:
-    """Map each customer and decide: update the linked or e-mail-matched customer, or create."""
-    client = eaccounting_client(ctx.config)
-    terms = lookup_table(client.list_terms_of_payments(), "Name", "NameEnglish")
+    """Map each customer and decide: update the linked or e-mail-matched customer, or create.
+
+    eAccounting's customers come from the run's directory (the list read once per run, or by
+    ids and e-mails in bulk), never one lookup per customer."""
+    terms = _terms(ctx)
     for item in batch.open():
         try:
             item.payload = map_customer(ctx, item.source, terms)
@@ -124,30 +147,78 @@ def plan_customers(ctx: RunContext, batch: Batch) -> None:
             item.fail("config", f"customer {item.label}: a field mapping failed: {exc}")
     _fail_shared_emails(batch)
     open_items = batch.open()
+    directory = ea_directories.customers(ctx)
     linked = {i.key: i.known.target_key for i in open_items if i.known and i.known.target_key}
-    current = {
-        str(c.Id): c.to_payload() for c in client.customers_by_ids(sorted(set(linked.values())))
-    }
+    current = directory.one("id", linked.values())
+    unlinked = [i for i in open_items if linked.get(i.key) not in current]
+    by_email = directory.get("email", [email_key(i.payload["EmailAddress"]) for i in unlinked])
     for item in open_items:
         target = linked.get(item.key)
         if target in current:
-            item.action, item.target_key, item.current = "update", target, current[target]
+            item.action, item.target_key = "update", target
+            item.current = _as_current(current[target])
         elif item.known is not None and item.known.status == LedgerStatus.IN_FLIGHT:
             item.action = "create"  # the write path looks it up first
         else:
             # Never linked, or the linked customer was deleted in eAccounting: match anew.
-            item.target_key = _match_by_email(client, item.payload["EmailAddress"])
-            item.action = "update" if item.target_key else "create"
+            matches = by_email.get(email_key(item.payload["EmailAddress"]) or "", [])
+            item.target_key = _lowest(matches)
+            if item.target_key:
+                match = next(m for m in matches if str(m["Id"]) == item.target_key)
+                item.action, item.current = "update", _as_current(match)
+            else:
+                item.action = "create"
+    _fail_taken_customers(ctx, batch)
+
+
+def _fail_taken_customers(ctx: RunContext, batch: Batch) -> None:
+    """A customer matched by e-mail to an eAccounting customer the ledger already links to
+    another Visma.net customer would merge the two: it fails alone instead (whatever batch
+    or run the other one was synced in)."""
+    matched: dict[str, list[WorkItem]] = {}
+    for item in batch.planned():
+        if item.action == "update" and item.target_key:
+            matched.setdefault(item.target_key, []).append(item)
+    owners = ledger_for(ctx, CUSTOMER).by_target_keys(sorted(matched))
+    for target, item in [(t, i) for t, items in matched.items() for i in items]:
+        if item.known is not None and item.known.target_key == target:
+            continue  # its own link
+        others = sorted(
+            row.source_key for row in owners.get(target, []) if row.source_key != item.key
+        )
+        if not others:
+            continue
+        current = item.current or {}
+        name = current.get("Name") or "?"
+        number = current.get("CustomerNumber") or target
+        item.fail(
+            "data",
+            f"Visma.net customer {item.label} has the e-mail address "
+            f"{item.payload['EmailAddress']} of eAccounting customer {number} ({name}), which "
+            f"is already synced from Visma.net customer {', '.join(others)}; customers are "
+            "matched by e-mail, so the two would become one: give each customer its own e-mail "
+            "address in Visma.net, then retry this one",
+        )
 
 
 def _update(ctx: RunContext, item: WorkItem) -> str:
     """Read-modify-write: only changed fields, everything else as eAccounting has it."""
     client = eaccounting_client(ctx.config)
+    # ``current`` is the planned copy (the run's directory); only an adopted create (found
+    # after an unknown outcome) is read here.
     current = item.current or client.get_customer_json(str(item.target_key))
     changes = changed_fields(item.payload, current)
     if changes and not ctx.dry_run:
-        client.update_customer(str(item.target_key), {**current, **changes})
+        written = client.update_customer(str(item.target_key), {**current, **changes})
+        ea_directories.customers(ctx).put(written.to_payload())
     return "updated" if changes else "unchanged"
+
+
+def _create(ctx: RunContext, item: WorkItem) -> str:
+    created = eaccounting_client(ctx.config).create_customer(item.payload)
+    # Later batches of the run match it by e-mail without asking eAccounting.
+    ea_directories.customers(ctx).put(created.to_payload())
+    return str(created.Id)
 
 
 @task(name="write-customers", cache_policy=NO_CACHE)
@@ -157,6 +228,6 @@ def write_customers(ctx: RunContext, batch: Batch) -> None:
     write_planned(
         ctx, batch, entity=CUSTOMER, what="customer",
         update=lambda item: _update(ctx, item),
-        create=lambda item: str(client.create_customer(item.payload).Id),
+        create=lambda item: _create(ctx, item),
         find=lambda item: _match_by_email(client, item.payload["EmailAddress"]),
     )  # fmt: skip

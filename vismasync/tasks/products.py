@@ -1,11 +1,12 @@
 """The per-batch steps of the product flow (Visma.net items -> eAccounting articles).
 
-Articles are matched by SKU (``inventoryNumber`` = article ``Number``), looked up a few list
-calls per batch. A create follows the exactly-once protocol (claim, look up by number when an
-earlier attempt's outcome is unknown, create, record). An update is a read-modify-write sent only
-when a mapped field differs, and never touches the configured create-only fields. Articles
-cannot be deleted in eAccounting: an item that stops being sellable makes its article inactive,
-whatever the filter says.
+Articles are matched by SKU (``inventoryNumber`` = article ``Number``), from the run's
+directory of eAccounting articles (the list read once per run, or by numbers in bulk). A
+create follows the exactly-once protocol (claim, look up by number when an earlier attempt's
+outcome is unknown, create, record). An update is a read-modify-write from the planned copy
+(one write, no read of its own), sent only when a mapped field differs, and never touches the
+configured create-only fields. Articles cannot be deleted in eAccounting: an item that stops
+being sellable makes its article inactive, whatever the filter says.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from vismasync.connectors.eaccounting.client import article_from
 from vismasync.connectors.vismanet.models import InventoryItem
 from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.directory import run_scoped
 from vismasync.engine.run import RunContext
 from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
@@ -34,6 +37,7 @@ from vismasync.mappings.articles import (
 )
 from vismasync.mappings.data_mapper import MappingError, apply_rules
 from vismasync.mappings.field_diff import changed_fields
+from vismasync.tasks import ea_directories
 from vismasync.tasks.reference_data import lookup_table
 
 ARTICLE = "article"
@@ -70,12 +74,18 @@ def item_label(record: SourceRecord) -> str:
 
 
 def articles_by_number(ctx: RunContext, numbers: list[str]) -> dict[str, dict[str, Any]]:
-    """eAccounting articles by number, a few list calls per batch instead of one per item."""
-    articles = eaccounting_client(ctx.config).articles_by_numbers(numbers)
-    return {article.Number: article.to_payload() for article in articles}
+    """eAccounting articles by number, whole, from the run's directory (the list read once
+    per run, or by numbers in bulk, whichever costs fewer calls): never one call per item."""
+    found = ea_directories.articles(ctx).one("number", numbers)
+    return {number: article_from(raw).to_payload() for number, raw in found.items()}
 
 
 def article_reference(ctx: RunContext) -> ArticleReference:
+    """Units, account codings and their VAT rates: small lists, read once per run."""
+    return run_scoped(ctx, "eaccounting-article-reference", lambda: _read_reference(ctx))
+
+
+def _read_reference(ctx: RunContext) -> ArticleReference:
     client = eaccounting_client(ctx.config)
     codings = client.list_article_account_codings()
     rates = {}
@@ -146,14 +156,26 @@ def plan_articles(ctx: RunContext, batch: Batch) -> None:
 
 def _update(ctx: RunContext, item: WorkItem) -> str:
     keep = set(ctx.config.flows.products.create_only_fields) | {"Number"}
-    changes = changed_fields(item.payload, item.current or {}, keep=keep)
+    current = item.current or {}
+    changes = changed_fields(item.payload, current, keep=keep)
     if changes and not ctx.dry_run:
-        # Read-modify-write: PUT replaces the whole article; unmapped fields are kept.
-        eaccounting_client(ctx.config).modify_article(str(item.target_key), changes)
+        # Read-modify-write: PUT replaces the whole article; unmapped fields are kept. The
+        # planned copy is the read (the run's directory, at most a minute old).
+        written = eaccounting_client(ctx.config).update_article(
+            str(item.target_key), {**current, **changes}
+        )
+        ea_directories.articles(ctx).put(written.to_payload())
     return "updated" if changes else "unchanged"
 
 
+def _create(ctx: RunContext, item: WorkItem) -> str:
+    created = eaccounting_client(ctx.config).create_article(item.payload)
+    ea_directories.articles(ctx).put(created.to_payload())
+    return str(created.Id)
+
+
 def _find(ctx: RunContext, item: WorkItem) -> str | None:
+    # Only after an unknown outcome: eAccounting itself is asked, not the run's copy.
     existing = eaccounting_client(ctx.config).find_article_by_number(item.key)
     item.current = existing.to_payload() if existing is not None else None
     return str(existing.Id) if existing is not None else None
@@ -162,10 +184,9 @@ def _find(ctx: RunContext, item: WorkItem) -> str | None:
 @task(name="write-articles", cache_policy=NO_CACHE)
 def write_articles(ctx: RunContext, batch: Batch) -> None:
     """Create or update each planned article in eAccounting (no blind retries here)."""
-    client = eaccounting_client(ctx.config)
     write_planned(
         ctx, batch, entity=ARTICLE, what="article",
         update=lambda item: _update(ctx, item),
-        create=lambda item: str(client.create_article(item.payload).Id),
+        create=lambda item: _create(ctx, item),
         find=lambda item: _find(ctx, item),
     )  # fmt: skip

@@ -23,6 +23,7 @@ from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import write_planned
 from vismasync.mappings.stock import availability_changed_at, same_balance, stock_quantity
+from vismasync.tasks import ea_directories
 from vismasync.tasks.products import articles_by_number
 
 STOCK = "stock"
@@ -102,14 +103,19 @@ def plan_stock(ctx: RunContext, batch: Batch) -> None:
         elif same_balance(article.get("StockBalance"), item.payload["StockBalance"]):
             item.settle("unchanged", str(article["Id"]))
         else:
-            item.action, item.target_key = "update", str(article["Id"])
+            item.action, item.target_key, item.current = "update", str(article["Id"]), article
 
 
 def _set_balance(ctx: RunContext, item: WorkItem) -> str:
     if ctx.dry_run:
         return "updated"
     wanted: Decimal = item.payload["StockBalance"]
-    article = eaccounting_client(ctx.config).set_article_stock_balance(str(item.target_key), wanted)
+    # eAccounting has no stock endpoint: the article is written back whole with its new
+    # balance, from the copy the plan read (the run's directory): one PUT, no read of its own.
+    article = eaccounting_client(ctx.config).update_article(
+        str(item.target_key), {**(item.current or {}), "StockBalance": wanted}
+    )
+    ea_directories.articles(ctx).put(article.to_payload())
     if not same_balance(article.StockBalance, wanted):
         # The spec: "When stock module is active, this is read only" -- the PUT succeeds
         # and the balance stays. One configuration error, not one failure per SKU.

@@ -17,7 +17,7 @@ def as_utc(value: str) -> datetime:
 
 def _pages(read: Any, **kwargs: Any) -> list[dict[str, Any]]:
     found, page = [], 1
-    while items := read(page=page, **kwargs):
+    while items := read(page=page, **kwargs).items:
         found.extend(items)
         page += 1
     return found

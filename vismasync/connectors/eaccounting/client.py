@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -56,6 +57,42 @@ ORDER_STATUS_CODES = {"Draft": 1, "Ongoing": 2, "Shipped": 3, "Invoiced": 4}
 # Change time, then Id to break ties between documents changed in the same instant, so pages
 # stay stable.
 _BY_CHANGE = "ModifiedUtc,Id"
+# The largest ``$pagesize`` the flows ask for. Visma does not publish the maximum (clients in
+# the wild accept 1..1000; the emulator caps at 1000). A server capping lower still reads
+# right: a page's fullness is taken from ``Meta.TotalNumberOfPages``, never from its length.
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list endpoint: its ``Data`` items and what ``Meta`` says of the rest."""
+
+    items: list[dict[str, Any]]
+    page: int
+    pages: int  # Meta.TotalNumberOfPages
+    total: int  # Meta.TotalNumberOfResults
+
+    @property
+    def more(self) -> bool:
+        """The list holds pages after this one."""
+        return self.page < self.pages
+
+
+def _list_page(answer: Any, page: int, response_of: str) -> ListPage:
+    items, pages = list_page(answer, response_of)
+    total = answer["Meta"].get("TotalNumberOfResults")
+    return ListPage(items, page, pages, total if isinstance(total, int) else len(items))
+
+
+def customer_from(raw: dict[str, Any]) -> Customer:
+    """A customer as a list answer carries it (``customers_page``, ``customers_by_ids_json``),
+    typed; an item of the wrong shape is a malformed answer of the customer list."""
+    return parse_model(Customer, raw, "GET /customers")
+
+
+def article_from(raw: dict[str, Any]) -> Article:
+    """An article as a list answer carries it, typed (see :func:`customer_from`)."""
+    return parse_model(Article, raw, "GET /articles")
 
 
 def _payload(value: Payload) -> dict[str, Any]:
@@ -83,7 +120,7 @@ class EAccountingClient:
         limiter: SlidingWindowLimiter | None = None,
         retry_policy: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        page_size: int = 500,
+        page_size: int = MAX_PAGE_SIZE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.http = httpx.Client(transport=transport, timeout=timeout)
@@ -140,10 +177,16 @@ class EAccountingClient:
         for item in self.transport.iter_data(path, query, self.page_size):
             yield parse_model(model, item, f"GET {path}")
 
-    def _data(self, path: str, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """The ``Data`` items of one page of a list endpoint."""
-        parse = lambda answer: list_page(answer, f"GET {path}")[0]  # noqa: E731
-        return list(self.transport.request("GET", path, params=query, parse=parse))
+    def _page(self, path: str, query: dict[str, Any]) -> ListPage:
+        """One page of a list endpoint (``query`` names ``$page`` and ``$pagesize``)."""
+        page = int(query["$page"])
+        parse = lambda answer: _list_page(answer, page, f"GET {path}")  # noqa: E731
+        return self.transport.request("GET", path, params=query, parse=parse)
+
+    def _whole_list_page(self, path: str, page: int, page_size: int) -> ListPage:
+        """One page of a whole list in a stable order (by ``Id``), for per-run directories."""
+        query = {"$page": page, "$pagesize": page_size, "$orderby": "Id"}
+        return self._page(path, query)
 
     def _by_keys(
         self, path: str, name: str, keys: Sequence[Any], also: f.Filter | None = None
@@ -198,6 +241,20 @@ class EAccountingClient:
             found.extend(self.iter_list("/customers", Customer, filter=id_filter))
         return found
 
+    def customers_page(self, page: int, page_size: int = MAX_PAGE_SIZE) -> ListPage:
+        """One page (1-based) of every customer, ordered by ``Id``, as the API returns them."""
+        return self._whole_list_page("/customers", page, page_size)
+
+    def customers_by_ids_json(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The customers with these ids as the API returns them (absent ones are left out),
+        25 ids per request."""
+        return self._by_keys("/customers", "Id", ids)
+
+    def customers_by_emails_json(self, emails: Sequence[str]) -> list[dict[str, Any]]:
+        """The customers whose ``EmailAddress`` is one of ``emails``, as the API returns them,
+        25 addresses per request."""
+        return self._by_keys("/customers", "EmailAddress", emails)
+
     def all_customers_json(self) -> list[dict[str, Any]]:
         """Every customer (all pages) exactly as the API returns them, for reconciliation."""
         return self._all_json("/customers")
@@ -241,6 +298,18 @@ class EAccountingClient:
             found.extend(self.iter_list("/articles", Article, filter=number_filter))
         return found
 
+    def articles_page(self, page: int, page_size: int = MAX_PAGE_SIZE) -> ListPage:
+        """One page (1-based) of every article, ordered by ``Id``, as the API returns them."""
+        return self._whole_list_page("/articles", page, page_size)
+
+    def articles_by_numbers_json(self, numbers: Sequence[str]) -> list[dict[str, Any]]:
+        """The articles with these numbers as the API returns them, 25 per request."""
+        return self._by_keys("/articles", "Number", numbers)
+
+    def articles_by_ids_json(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The articles with these ids as the API returns them, 25 per request."""
+        return self._by_keys("/articles", "Id", ids)
+
     def create_article(self, article: Payload) -> Article:
         return self._write("POST", "/articles", article, Article)
 
@@ -282,10 +351,10 @@ class EAccountingClient:
         statuses: Sequence[int],
         page: int,
         page_size: int,
-    ) -> list[dict[str, Any]]:
+    ) -> ListPage:
         """One page (1-based) of orders modified at or after ``changed_since`` (all when None)
         whose ``Status`` is one of ``statuses`` (see :data:`ORDER_STATUS_CODES`; at least
-        one), oldest change first with ``Id`` breaking ties, as the API's ``Data`` items."""
+        one), oldest change first with ``Id`` breaking ties."""
         since = f.ge("ModifiedUtc", changed_since) if changed_since else None
         query = {
             "$page": page,
@@ -293,7 +362,7 @@ class EAccountingClient:
             "$orderby": _BY_CHANGE,
             "$filter": str(f.all_of(since, f.any_of("Status", statuses))),
         }
-        return self._data("/orders", query)
+        return self._page("/orders", query)
 
     def orders_by_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """The orders with these ids as the API's ``Data`` items (deleted ones are left
@@ -323,16 +392,16 @@ class EAccountingClient:
 
     def customer_invoices_page(
         self, *, changed_since: datetime | None, paid_only: bool, page: int, page_size: int
-    ) -> list[dict[str, Any]]:
+    ) -> ListPage:
         """One page (1-based) of customer invoices modified at or after ``changed_since``
         (the API's ``modifiedSinceUtc``; all when None), only paid ones when ``paid_only``,
-        oldest change first with ``Id`` breaking ties, as the API's ``Data`` items."""
+        oldest change first with ``Id`` breaking ties."""
         query: dict[str, Any] = {"$page": page, "$pagesize": page_size, "$orderby": _BY_CHANGE}
         if changed_since is not None:
             query["modifiedSinceUtc"] = f.literal(changed_since.astimezone(UTC))
         if paid_only:
             query["$filter"] = str(f.eq("PaymentStatus", PAID_STATUS))
-        return self._data("/customerinvoices", query)
+        return self._page("/customerinvoices", query)
 
     def customer_invoices_by_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """The customer invoices with these ids as the API's ``Data`` items (deleted ones are

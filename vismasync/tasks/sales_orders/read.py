@@ -12,7 +12,12 @@ from typing import Any
 from prefect import task
 
 from vismasync.config.model import IntegrationConfig
-from vismasync.connectors.eaccounting.client import ORDER_STATUS_CODES, EAccountingClient
+from vismasync.connectors.eaccounting.client import (
+    MAX_PAGE_SIZE,
+    ORDER_STATUS_CODES,
+    EAccountingClient,
+    ListPage,
+)
 from vismasync.engine.clients import eaccounting_client
 from vismasync.engine.entity import Page
 from vismasync.engine.run import RunContext
@@ -25,6 +30,10 @@ PAID_INVOICE_FIELDS = (
     "Id", "InvoiceNumber", "InvoiceDate", "PaymentDate", "CurrencyCode", "PaymentStatus",
     "TotalAmountInvoiceCurrency",
 )  # fmt: skip
+
+
+# Documents per read: the API's largest page (the engine cuts it into batches).
+PAGE_SIZE = MAX_PAGE_SIZE
 
 
 def as_utc(value: Any) -> datetime:
@@ -72,30 +81,32 @@ def fetch_documents(ctx: RunContext, cursor: datetime | None, page: int, size: i
         codes = [ORDER_STATUS_CODES[s] for s in settings.statuses]
         orders = client.orders_page(changed_since=cursor, statuses=codes, page=page,
                                     page_size=size)  # fmt: skip
-        return _page([_record(o) for o in orders], orders, size)
+        return _page([_record(o) for o in orders.items], orders)
     paid_only = "Paid" in settings.statuses and "Invoiced" not in settings.statuses
     invoices = client.customer_invoices_page(
         changed_since=cursor, paid_only=paid_only, page=page, page_size=size
     )
     if settings.source_document == "invoice":
-        return _page([_record(i) for i in invoices], invoices, size)
+        return _page([_record(i) for i in invoices.items], invoices)
+    # The page's orders in a few list calls (25 ids each), not one call per invoice.
+    ids = sorted({i["CreatedFromOrderId"] for i in invoices.items if i.get("CreatedFromOrderId")})
+    orders_by_id = {str(o["Id"]): o for o in client.orders_by_ids(ids)} if ids else {}
     records = []
-    for invoice in invoices:
-        order_id = invoice.get("CreatedFromOrderId")
-        if order_id:
-            order = client.get_order_json(order_id)
+    for invoice in invoices.items:
+        order = orders_by_id.get(str(invoice.get("CreatedFromOrderId") or ""))
+        if order is not None:
             # The invoice's change time drives the cursor: it is what was read in this order.
             # Its payment facts ride along for the financial mutation.
             changed = {**order, "ModifiedUtc": invoice["ModifiedUtc"],
                        PAID_INVOICE: _paid_facts(invoice)}  # fmt: skip
             records.append(_record(changed))
-    return _page(records, invoices, size)
+    return _page(records, invoices)
 
 
-def _page(records: list[SourceRecord], read: list[dict[str, Any]], size: int) -> Page:
-    # Fullness is judged on what the API returned, before any document was left out.
-    last = as_utc(read[-1]["ModifiedUtc"]) if read else None
-    return Page(records, more=len(read) >= size, last_changed_at=last)
+def _page(records: list[SourceRecord], read: ListPage) -> Page:
+    # Whether more follow is the API's word (Meta), judged before any document was left out.
+    last = as_utc(read.items[-1]["ModifiedUtc"]) if read.items else None
+    return Page(records, more=read.more, last_changed_at=last)
 
 
 @task(name="fetch-documents-by-key", **RETRIED)

@@ -14,9 +14,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import ValidationError
 
+from vismasync.connectors.eaccounting.client import customer_from
 from vismasync.connectors.vismanet.writes import CustomerInvoiceWrite, SalesOrderWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
 from vismasync.engine.concurrent import for_each_concurrently
+from vismasync.engine.directory import run_scoped
 from vismasync.engine.run import RunContext
 from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, WorkItem
@@ -30,13 +32,11 @@ from vismasync.mappings.sales_orders import (
     map_sales_order,
 )
 from vismasync.store.models import LedgerStatus
+from vismasync.tasks import ea_directories
 from vismasync.tasks.sales_orders.product_index import inventory_index
 from vismasync.tasks.sales_orders.read import source_entity
 
 CLOCK_MARGIN = timedelta(days=1)
-# The current run's eAccounting reference data: VAT percent per account coding, and per
-# article number (None: no rate) as far as the run has read articles.
-_run_reference: dict[str, tuple[dict[str, str], dict[str, str | None]]] = {}
 
 
 def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
@@ -46,30 +46,39 @@ def target_ref(ctx: RunContext, document: dict[str, Any]) -> str:
     return f"EA{document.get('Number') or document['Id']}"
 
 
-def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, str]:
-    """Article number -> VAT percent for the articles on these documents.
+def _codings(ctx: RunContext) -> dict[str, str]:
+    """VAT percent per eAccounting account coding: one small list, read once per run."""
 
-    Read once per run: the account codings, and each article the first time a document of
-    the run names it (later batches name mostly the same articles).
-    """
-    client = eaccounting_client(ctx.config)
-    if ctx.run_id not in _run_reference:
-        _run_reference.clear()  # one run's reference data at a time per process
-        codings = {
+    def read() -> dict[str, str]:
+        return {
             coding.Id: format(coding.VatRatePercent.normalize(), "f")
-            for coding in client.list_article_account_codings()
+            for coding in eaccounting_client(ctx.config).list_article_account_codings()
             if coding.VatRatePercent is not None
         }
-        _run_reference[ctx.run_id] = (codings, {})
-    codings, rates = _run_reference[ctx.run_id]
+
+    return run_scoped(ctx, "eaccounting-vat-rates", read)
+
+
+def _vat_rates(ctx: RunContext, documents: list[dict[str, Any]]) -> dict[str, str]:
+    """Article number -> VAT percent for the articles on these documents, from the run's
+    articles (read once per run, see :mod:`vismasync.tasks.ea_directories`)."""
     numbers = {row["ArticleNumber"] for d in documents for row in d.get("Rows") or []
                if row.get("ArticleNumber")}  # fmt: skip
-    unknown = sorted(numbers - set(rates))
-    for article in client.articles_by_numbers(unknown):
-        rates[article.Number] = codings.get(article.CodingId or "")
-    for number in unknown:
-        rates.setdefault(number, None)  # not in eAccounting: not asked again in this run
-    return {number: rate for number in numbers if (rate := rates.get(number)) is not None}
+    if not numbers:
+        return {}
+    codings = _codings(ctx)
+    found = ea_directories.articles(ctx).one("number", numbers)
+    return {
+        number: rate
+        for number, article in found.items()
+        if (rate := codings.get(str(article.get("CodingId") or ""))) is not None
+    }
+
+
+def _customers(ctx: RunContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The documents' customers, by id, shaped as the flow's mappings read them."""
+    found = ea_directories.customers(ctx).one("id", ids)
+    return {key: customer_from(raw).model_dump(mode="json") for key, raw in found.items()}
 
 
 @task(name="enrich", **RETRIED)
@@ -78,8 +87,7 @@ def enrich(ctx: RunContext, batch: Batch) -> None:
     settings = ctx.config.flows.sales_orders
     documents = [item.source for item in batch]
     ids = sorted({d["CustomerId"] for d in documents if d.get("CustomerId")})
-    client = eaccounting_client(ctx.config)
-    customers = {str(c.Id): c.model_dump(mode="json") for c in client.customers_by_ids(ids)}
+    customers = _customers(ctx, ids)
     rates = _vat_rates(ctx, documents)
     for item in batch:
         document = item.source

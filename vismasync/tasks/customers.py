@@ -30,6 +30,7 @@ from vismasync.mappings.eaccounting_customers import (
     mapper_source,
 )
 from vismasync.mappings.field_diff import changed_fields
+from vismasync.mappings.validity import country_codes
 from vismasync.store.models import LedgerStatus
 from vismasync.tasks.reference_data import lookup_table
 
@@ -74,9 +75,14 @@ def _rules(ctx: RunContext) -> CustomerRules:
     )
 
 
-def map_customer(ctx: RunContext, data: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
+def map_customer(
+    ctx: RunContext,
+    data: dict[str, Any],
+    terms: dict[str, str],
+    countries: dict[str, str] | None = None,
+) -> dict[str, Any]:
     rules = _rules(ctx)
-    payload = eaccounting_customer(data, rules, terms)
+    payload = eaccounting_customer(data, rules, terms, countries)
     rules_from_config = ctx.config.flows.customers.field_mappings
     if rules_from_config:
         payload = apply_rules(rules_from_config, mapper_source(data, rules), payload)
@@ -115,9 +121,10 @@ def plan_customers(ctx: RunContext, batch: Batch) -> None:
     """Map each customer and decide: update the linked or e-mail-matched customer, or create."""
     client = eaccounting_client(ctx.config)
     terms = lookup_table(client.list_terms_of_payments(), "Name", "NameEnglish")
+    countries = country_codes(c.Code for c in client.list_countries())
     for item in batch.open():
         try:
-            item.payload = map_customer(ctx, item.source, terms)
+            item.payload = map_customer(ctx, item.source, terms, countries)
         except CustomerProblem as exc:
             item.fail(exc.error_class, str(exc))
         except MappingError as exc:

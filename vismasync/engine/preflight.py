@@ -126,6 +126,22 @@ def preflight(config: IntegrationConfig) -> None:
         raise _unreachable("The Visma.net token service", str(exc.url), exc.message, name) from exc
 
 
+def refused_on_the_way(exc: AuthError, config: IntegrationConfig) -> str:
+    """What to tell when a system refused the run's credentials after it started: an
+    eAccounting refresh token spent (its rotation's answer lost, or a second worker), revoked
+    or expired, or Visma.net credentials withdrawn. Nothing is retried: someone has to act."""
+    name = config.name
+    identity = urlsplit(str(config.eaccounting.identity_url)).netloc
+    if exc.url and urlsplit(str(exc.url)).netloc == identity:
+        system, fix = "eAccounting", f"vismasync authorize --integration {name}"
+    else:
+        system, fix = "Visma.net", f"vismasync check --integration {name}"
+    return (
+        f"{system} refused the stored authorization during the run ({exc.message}); the "
+        f"next run picks up what this one did not write\nTo fix: {fix}"
+    )
+
+
 def failed_state(reason: RunNotStarted) -> Any:
     """The final state of a run that could not start: Failed (it alerts), no traceback."""
     from prefect.states import Failed

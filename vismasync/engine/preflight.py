@@ -131,14 +131,17 @@ def refused_on_the_way(exc: AuthError, config: IntegrationConfig) -> str:
     eAccounting refresh token spent (its rotation's answer lost, or a second worker), revoked
     or expired, or Visma.net credentials withdrawn. Nothing is retried: someone has to act."""
     name = config.name
-    identity = urlsplit(str(config.eaccounting.identity_url)).netloc
-    if exc.url and urlsplit(str(exc.url)).netloc == identity:
-        system, fix = "eAccounting", f"vismasync authorize --integration {name}"
+    urls = (config.eaccounting.identity_url, config.eaccounting.api_url)
+    eaccounting = {urlsplit(str(url)).netloc for url in urls}
+    if exc.url and urlsplit(str(exc.url)).netloc in eaccounting:
+        system, what = "eAccounting", "the stored authorization"
+        fix = f"vismasync authorize --integration {name}"
     else:
-        system, fix = "Visma.net", f"vismasync check --integration {name}"
+        system, what = "Visma.net", "the client credentials"
+        fix = f"vismasync check --integration {name}"
     return (
-        f"{system} refused the stored authorization during the run ({exc.message}); the "
-        f"next run picks up what this one did not write\nTo fix: {fix}"
+        f"{system} refused {what} during the run ({exc.message}); the next run picks up what "
+        f"this one did not write\nTo fix: {fix}"
     )
 
 

@@ -73,3 +73,25 @@ def test_a_batch_hands_out_open_and_planned_items():
     assert [i.key for i in batch.open()] == ["2", "3"]
     assert [i.key for i in batch.planned()] == ["2"]
     assert "4 records" in repr(batch)
+
+
+def test_a_refusal_during_a_run_names_the_system_and_its_fix():
+    from vismasync.config.loader import parse_config
+    from vismasync.connectors.http import AuthError, ErrorClass
+    from vismasync.deployments.demo_integration import demo_config_text
+    from vismasync.engine.preflight import refused_on_the_way
+
+    text = demo_config_text("acme", "https://api.ea.example", "https://vn.example")
+    config = parse_config(text.replace("identity_url: https://api.ea.example",
+                                       "identity_url: https://id.ea.example"))  # fmt: skip
+
+    def refused(url: str) -> str:
+        return refused_on_the_way(AuthError("invalid_grant", error_class=ErrorClass.AUTH,
+                                            url=url), config)  # fmt: skip
+
+    for url in ("https://id.ea.example/connect/token", "https://api.ea.example/v2/customers"):
+        assert "eAccounting refused the stored authorization" in refused(url)
+        assert refused(url).endswith("To fix: vismasync authorize --integration acme")
+    visma_net = refused("https://vn.example/connect/token")
+    assert visma_net.startswith("Visma.net refused the client credentials during the run")
+    assert visma_net.endswith("To fix: vismasync check --integration acme")

@@ -11,7 +11,12 @@ Decisions per field (see docs/reliability.md):
 - names, descriptions and customer addresses longer than the target allows are cut to its
   length (eAccounting customer name: 50, address lines: 50, postal code: 10; article name: 50)
   and named in the run summary; everything else the target refuses fails the record;
+- an e-mail address that is not one, and a country code the target does not list, fail the
+  record before anything is written (eAccounting would store either);
 - unicode and quotes travel unchanged.
+
+A failing case may also have a ``check``: read through the emulators' public APIs, the target
+holds nothing of the record.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from vismasync.engine.clients import close_all, eaccounting_client, vismanet_client
 from vismasync.flows.customers import sync_customers
 from vismasync.flows.products import sync_products
 from vismasync.flows.sales_orders import sync_sales_orders
@@ -68,20 +74,50 @@ def _ea_customer(demo, key: str) -> dict | None:
     return found[0] if len(found) == 1 else None
 
 
+def _ea_customers(demo) -> list[dict]:
+    """Every eAccounting customer, read through the API."""
+    close_all()
+    return eaccounting_client(demo.config).all_customers_json()
+
+
+def _ea_holds(demo, field: str, value: str) -> bool:
+    return any(c.get(field) == value for c in _ea_customers(demo))
+
+
+def _ea_country(demo, key: str) -> list[str]:
+    """The invoice country of the eAccounting customer(s) with the customer's e-mail."""
+    email = demo.vn_service.backend().state.customers[key]["mainContact"]["email"].lower()
+    return [c["InvoiceCountryCode"] for c in _ea_customers(demo)
+            if (c.get("EmailAddress") or "").lower() == email]  # fmt: skip
+
+
 CUSTOMER_CASES = [
     Case("missing e-mail", lambda d, k: _vn_customer(d, k, mainContact=_contact(d, k, email=None)),
          "failed", "e-mail"),
-    # eAccounting takes any text as an e-mail address and any two letters as a country code:
-    # both travel unchanged (the customer is matched by the same text next time).
+    # eAccounting would store any text as an e-mail address and any two letters as a country
+    # code; such a customer fails before it is written, naming the field and the value.
     Case("malformed e-mail",
-         lambda d, k: _vn_customer(d, k, mainContact=_contact(d, k, email="not an e-mail")),
-         "done", check=lambda d, k: _ea_customer(d, k) is not None),
+         lambda d, k: _vn_customer(d, k, mainContact=_contact(d, k, email="anna.example.com")),
+         "failed", "'anna.example.com' of its main contact (EmailAddress) is not a valid address",
+         check=lambda d, k: not _ea_holds(d, "EmailAddress", "anna.example.com")),
+    Case("e-mail with a space",
+         lambda d, k: _vn_customer(d, k, mainContact=_contact(d, k, email="anna berg@x.se")),
+         "failed", "correct it on the main contact in Visma.net",
+         check=lambda d, k: not _ea_holds(d, "EmailAddress", "anna berg@x.se")),
     Case("company without contact",
          lambda d, k: _vn_customer(d, k, mainContact=None, vatRegistrationId="SE556000000101"),
          "failed", "e-mail"),
     Case("unknown country",
-         lambda d, k: _vn_customer(d, k, mainAddress=_address(d, k, "XX")), "done",
-         check=lambda d, k: (_ea_customer(d, k) or {}).get("InvoiceCountryCode") == "XX"),
+         lambda d, k: _vn_customer(d, k, mainAddress=_address(d, k, "XX")), "failed",
+         "country 'XX' of its main address (InvoiceCountryCode) is not a country eAccounting "
+         "knows", check=lambda d, k: not _ea_holds(d, "InvoiceCountryCode", "XX")),
+    Case("three-letter country",
+         lambda d, k: _vn_customer(d, k, mainAddress=_address(d, k, "SWE")), "failed",
+         "'SWE'", check=lambda d, k: not _ea_holds(d, "InvoiceCountryCode", "SWE")),
+    # Codes are compared in any letter case and sent as eAccounting spells them.
+    Case("country in lower case",
+         lambda d, k: _vn_customer(d, k, mainAddress=_address(d, k, "no")), "done",
+         check=lambda d, k: _ea_country(d, k) == ["NO"]),
     Case("duplicate e-mail", lambda d, k: _vn_customer(d, k, mainContact=_contact(
         d, k, email=d.vn_service.backend().state.customers[_customer_keys(d)[0]]["mainContact"]
         ["email"])), "failed", "e-mail"),
@@ -139,6 +175,14 @@ def _vn_order(demo, key: str) -> dict | None:
     return found[0] if len(found) == 1 else None
 
 
+def _vn_orders_of(demo, key: str) -> list:
+    """Visma.net sales orders carrying the document's key, read through the API."""
+    number = f"EA{demo.ea_backend.store.data['orders'][key]['Number']}"
+    close_all()
+    return [o for o in vismanet_client(demo.config).list_sales_orders()
+            if number in (o.customer_ref_no, o.order_no)]  # fmt: skip
+
+
 def _line_values(demo, key: str, field: str) -> set:
     order = _vn_order(demo, key) or {}
     return {float(line[field]) for line in order.get("lines") or []}
@@ -160,6 +204,10 @@ ORDER_CASES = [
          "done", check=lambda d, k: _line_values(d, k, "quantity") == {10**9}),
     Case("negative price", lambda d, k: _order(d, k, Rows=_rows(d, k, UnitPrice=-10.0)),
          "done", check=lambda d, k: _line_values(d, k, "unitPrice") == {-10}),
+    # A country Visma.net does not list fails the document before anything is written.
+    Case("unknown country", lambda d, k: _order(d, k, DeliveryCountryCode="XX"), "failed",
+         "country 'XX' of its delivery address (DeliveryCountryCode) is not a country Visma.net "
+         "knows", check=lambda d, k: not _vn_orders_of(d, k)),
     Case("empty document", lambda d, k: _order(d, k, Rows=[]), "failed", "no article rows"),
     Case("customer deleted", lambda d, k: _order(d, k, CustomerId=str(uuid.uuid4())), "failed",
          "customer"),
@@ -269,6 +317,8 @@ def test_bad_records_sync_or_fail_alone_and_nothing_disappears(demo, matrix):
             row.error_class not in TAXONOMY or case.hint.lower() not in (row.message or "").lower()
         ):
             wrong.append(f"{case.name}: [{row.error_class}] {row.message}")
+        elif case.check is not None and not case.check(demo, chosen[case.name]):
+            wrong.append(f"{case.name}: failed, but the target holds it")
     assert not wrong, "\n".join(wrong) + "\n" + result["summary"]
     # The rest of the batch committed, and nothing is left unsettled.
     bad = set(chosen.values())

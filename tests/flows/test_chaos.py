@@ -2,8 +2,9 @@
 
 Each flow runs as the real command (``vismasync run <flow> --integration NAME``) in a
 subprocess against both emulators (real servers of the ``demo`` fixture), while the emulators
-inject seeded faults (5xx, commit-then-drop, 429 storms, latency) and every issued token is
-expired between attempts. The process is killed with SIGKILL at random points (at least
+inject seeded faults (5xx, commit-then-drop, 429 storms, latency; on the token endpoints 5xx,
+and dropped answers where the protocol recovers from them) and every issued token is expired
+between attempts. The process is killed with SIGKILL at random points (at least
 ``VISMASYNC_CHAOS_KILLS`` times, default 5), then restarted until a run completes with nothing
 left to retry (in the default run the faults stop after the first complete run; in the long
 run they go on). Afterwards,
@@ -127,9 +128,8 @@ DEFAULT = {"orders"}
 
 
 def _faults(rng: random.Random, api_prefix: str, storms: bool) -> dict[str, object]:
-    """Faults on the API's business routes; the token endpoints stay reliable (an eAccounting
-    refresh token is single-use: a rotation whose answer is lost cannot be recovered from
-    and needs the connection authorised again, see docs/reliability.md)."""
+    """Faults on the API's routes (``api_prefix``; None: every route but the token endpoint's,
+    which the first rule takes)."""
     return {
         "path_prefix": api_prefix,
         "seed": rng.randrange(1 << 30),
@@ -139,6 +139,26 @@ def _faults(rng: random.Random, api_prefix: str, storms: bool) -> dict[str, obje
         # eAccounting's 429 asks for a minute's wait: its storms are for the long run.
         "rate_limit_storm": rng.randint(1, 4) if storms else 0,
         "latency_ms": rng.choice([0, 5, 20] if ALL_FLOWS else [0, 2]),
+    }
+
+
+def _token_faults(rng: random.Random, single_use_refresh: bool) -> dict[str, object]:
+    """Faults on the token endpoint, as far as the protocol recovers from them.
+
+    Every issued token is expired before each attempt, so each attempt starts with a token
+    request: a 5xx there is answered before anything changed, and is retried (Visma.net in
+    the call, eAccounting by the next task retry or run). A dropped answer is recoverable only
+    for Visma.net's client credentials; an eAccounting refresh token is single-use, so a
+    rotation whose answer is lost needs the connection authorized again (tested on its own in
+    tests/flows/test_not_started.py, not here).
+    """
+    return {
+        "path_prefix": "/connect/token",
+        "seed": rng.randrange(1 << 30),
+        "error_rate": rng.choice([0.2, 0.3]),
+        "error_status": rng.choice([500, 502, 503]),
+        "drop_after_commit": 0 if single_use_refresh else rng.randint(0, 1),
+        "latency_ms": rng.choice([0, 20]),
     }
 
 
@@ -203,12 +223,15 @@ def test_killed_and_faulted_runs_end_exactly_once(demo, case):
         # Faults during the killed runs and the first complete one; then the network heals
         # (the long run keeps them on for every attempt).
         calm = attempts > KILLS and not ALL_FLOWS
-        for emulator, prefix, storms in ((demo.eaccounting, "/v2", ALL_FLOWS),
-                                         (demo.vismanet, "/API", True)):  # fmt: skip
+        # (emulator, API prefix, 429 storms, single-use refresh tokens); Visma.net's faults
+        # reach its API, the SalesOrders V3 service beside it and its token service.
+        targets = [(demo.eaccounting, "/v2", ALL_FLOWS, True), (demo.vismanet, None, True, False)]
+        for emulator, prefix, storms, single_use in targets:
             if calm:
                 emulator.admin.delete("/_emulator/faults").raise_for_status()
             else:
-                faults = _faults(rng, prefix, storms)
+                rules = [_token_faults(rng, single_use), _faults(rng, prefix, storms)]
+                faults = {"rules": rules}
                 emulator.admin.put("/_emulator/faults", json=faults).raise_for_status()
             emulator.admin.post("/_emulator/tokens/expire").raise_for_status()
         started = time.monotonic()

@@ -14,7 +14,9 @@ from vismasync.engine.preflight import NOT_STARTED, RunNotStarted
 from vismasync.engine.summary import RunSummary
 from vismasync.flows.sales_orders import sync_sales_orders
 from vismasync.store.database import get_engine
+from vismasync.store.ledger import list_entries
 from vismasync.store.locks import flow_lock
+from vismasync.store.models import LedgerStatus
 
 runner = CliRunner(env={"COLUMNS": "80"})
 
@@ -111,3 +113,30 @@ def test_the_failure_report_names_the_command_per_error_class():
     assert "vismasync authorize --integration acme" in report
     assert "vismasync check --integration acme" in report
     assert report.count("vismasync failures retry --integration acme --flow products") == 3
+
+
+def test_a_lost_refresh_answer_asks_for_authorization_again(demo):
+    """An eAccounting refresh token is single-use: when the identity server rotated the pair
+    but its answer was lost, the stored refresh token is spent. Each run then ends on its first
+    token request with an auth error naming the command that authorizes again: no loop of
+    refreshes, nothing written."""
+    lost = {"path_prefix": "/connect/token", "drop_after_commit": 1}
+    demo.eaccounting.admin.put("/_emulator/faults", json=lost).raise_for_status()
+    demo.eaccounting.admin.post("/_emulator/tokens/expire").raise_for_status()
+    fix = f"vismasync authorize --integration {demo.name}"
+
+    for attempt in range(2):
+        outcome, _ = _invoke("run", "customers", "--integration", demo.name)
+
+        assert outcome.exit_code == 1, outcome.output
+        assert "eAccounting refused the stored authorization" in outcome.output
+        assert "invalid_grant" in outcome.output and f"To fix: {fix}" in outcome.output
+        tokens = demo.eaccounting.counts().get(("POST", "/connect/token"), 0)
+        # The lost answer and the refusal of its spent token; then at most the refusal again
+        # (none in this process: the client remembers it until someone authorizes again).
+        assert tokens == 2 if attempt == 0 else tokens <= 1
+        assert demo.eaccounting.writes() == demo.vismanet.writes() == 0
+        demo.reset_counts()
+    rows = list_entries(get_engine(), integration=demo.name, flow="customers", limit=None)
+    # What the run read waits, unsettled, for the run after the authorization.
+    assert rows and {row.status for row in rows} == {LedgerStatus.PENDING}

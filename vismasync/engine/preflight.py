@@ -126,6 +126,25 @@ def preflight(config: IntegrationConfig) -> None:
         raise _unreachable("The Visma.net token service", str(exc.url), exc.message, name) from exc
 
 
+def refused_on_the_way(exc: AuthError, config: IntegrationConfig) -> str:
+    """What to tell when a system refused the run's credentials after it started: an
+    eAccounting refresh token spent (its rotation's answer lost, or a second worker), revoked
+    or expired, or Visma.net credentials withdrawn. Nothing is retried: someone has to act."""
+    name = config.name
+    urls = (config.eaccounting.identity_url, config.eaccounting.api_url)
+    eaccounting = {urlsplit(str(url)).netloc for url in urls}
+    if exc.url and urlsplit(str(exc.url)).netloc in eaccounting:
+        system, what = "eAccounting", "the stored authorization"
+        fix = f"vismasync authorize --integration {name}"
+    else:
+        system, what = "Visma.net", "the client credentials"
+        fix = f"vismasync check --integration {name}"
+    return (
+        f"{system} refused {what} during the run ({exc.message}); the next run picks up what "
+        f"this one did not write\nTo fix: {fix}"
+    )
+
+
 def failed_state(reason: RunNotStarted) -> Any:
     """The final state of a run that could not start: Failed (it alerts), no traceback."""
     from prefect.states import Failed

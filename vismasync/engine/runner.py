@@ -19,6 +19,7 @@ from typing import Any
 
 from prefect.utilities.annotations import quote
 
+from vismasync.connectors.http import AuthError
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
 from vismasync.engine.directory import forget_run
 from vismasync.engine.entity import EntitySpec
@@ -28,6 +29,7 @@ from vismasync.engine.preflight import (
     failed_state,
     not_started,
     preflight,
+    refused_on_the_way,
     refused_state,
 )
 from vismasync.engine.progress import RunProgress, window_fraction
@@ -279,6 +281,10 @@ def run_sync(
             SyncEngine(ctx, spec, summary, progress).run(since=since, limit=limit, keys=keys)
         except RunNotStarted as exc:  # a condition found by the flow's first call (stock)
             return failed_state(exc)
+        except AuthError as exc:
+            from prefect.states import Failed
+
+            return Failed(message=refused_on_the_way(exc, ctx.config), data=exc)
         finally:
             forget_run(ctx.run_id)  # the run's directories and reference data
         progress.batch_done(1.0, final=True)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vismasync.mappings.validity import is_email_address, known_country
 from vismasync.mappings.value_maps import ValueMap
 
 # eAccounting limits (CustomerApi): longer values are cut, never refused.
@@ -47,10 +48,15 @@ class CustomerRules:
 
 def customer_email(customer: Mapping[str, Any]) -> str | None:
     """The address the customer is matched by: the main contact's, else the invoice contact's."""
-    for contact in ("mainContact", "invoiceContact"):
+    found = _email_and_contact(customer)
+    return found[0] if found else None
+
+
+def _email_and_contact(customer: Mapping[str, Any]) -> tuple[str, str] | None:
+    for contact, name in (("mainContact", "main contact"), ("invoiceContact", "invoice contact")):
         email = (customer.get(contact) or {}).get("email")
         if isinstance(email, str) and email.strip():
-            return email.strip()
+            return email.strip(), name
     return None
 
 
@@ -104,24 +110,61 @@ def _present(values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def eaccounting_customer(
-    customer: Mapping[str, Any], rules: CustomerRules, terms: Mapping[str, str]
-) -> dict[str, Any]:
-    """The eAccounting customer fields for a Visma.net customer.
-
-    ``terms`` resolves a terms-of-payment id or name (lower-case) to its eAccounting id.
-
-    Raises:
-        CustomerProblem: a required field has no value in the source or the settings.
-    """
-    number = customer.get("number")
-    label = f"Visma.net customer {number} ({customer.get('name') or 'no name'})"
-    email = customer_email(customer)
-    if email is None:
+def _check_email(customer: Mapping[str, Any], label: str) -> str:
+    found = _email_and_contact(customer)
+    if found is None:
         raise CustomerProblem(
             f"{label} has no e-mail address (EmailAddress), which customers are matched by: "
             "add it to the customer's main contact in Visma.net"
         )
+    email, contact = found
+    if not is_email_address(email):
+        raise CustomerProblem(
+            f"{label}: the e-mail address {email!r} of its {contact} (EmailAddress) is not a "
+            f"valid address (name@example.com): correct it on the {contact} in Visma.net"
+        )
+    return email
+
+
+def _check_countries(
+    fields: dict[str, Any], countries: Mapping[str, str], label: str, invoice_from: str
+) -> None:
+    """Each country code as eAccounting spells it; one it does not list fails the customer."""
+    addresses = {"InvoiceCountryCode": invoice_from, "DeliveryCountryCode": "delivery address"}
+    for name, address in addresses.items():
+        code = fields.get(name)
+        if code is None:
+            continue
+        known = known_country(code, countries)
+        if known is None:
+            raise CustomerProblem(
+                f"{label}: the country {code!r} of its {address} ({name}) is not a country "
+                "eAccounting knows (GET /v2/countries): set the address's country to an ISO "
+                "3166-1 alpha-2 code such as SE or NO in Visma.net"
+            )
+        fields[name] = known
+
+
+def eaccounting_customer(
+    customer: Mapping[str, Any],
+    rules: CustomerRules,
+    terms: Mapping[str, str],
+    countries: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The eAccounting customer fields for a Visma.net customer.
+
+    ``terms`` resolves a terms-of-payment id or name (lower-case) to its eAccounting id;
+    ``countries`` (see :func:`~vismasync.mappings.validity.country_codes`) holds the country
+    codes eAccounting lists (None: not checked).
+
+    Raises:
+        CustomerProblem: a required field has no value in the source or the settings, the
+            e-mail address is not one, or a country code is not one eAccounting knows.
+    """
+    number = customer.get("number")
+    label = f"Visma.net customer {number} ({customer.get('name') or 'no name'})"
+    email = _check_email(customer, label)
+    invoice_from = "invoice address" if customer.get("invoiceAddress") else "main address"
     invoice = customer.get("invoiceAddress") or customer.get("mainAddress") or {}
     delivery = customer.get("deliveryAddress")
     main = customer.get("mainContact") or {}
@@ -148,6 +191,8 @@ def eaccounting_customer(
             ContactPersonPhone=main.get("phone1"),
         )
     fields = _present(fields)
+    if countries is not None:
+        _check_countries(fields, countries, label, invoice_from)
     fields.setdefault("InvoiceCity", rules.default_invoice_city)
     fields.setdefault("InvoicePostalCode", rules.default_invoice_postal_code)
     credit_terms = (customer.get("creditTerms") or {}).get("id")

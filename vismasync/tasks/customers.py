@@ -32,6 +32,7 @@ from vismasync.mappings.eaccounting_customers import (
     mapper_source,
 )
 from vismasync.mappings.field_diff import changed_fields
+from vismasync.mappings.validity import country_codes
 from vismasync.store.models import LedgerStatus
 from vismasync.tasks import ea_directories
 from vismasync.tasks.ea_directories import email_key
@@ -78,9 +79,14 @@ def _rules(ctx: RunContext) -> CustomerRules:
     )
 
 
-def map_customer(ctx: RunContext, data: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
+def map_customer(
+    ctx: RunContext,
+    data: dict[str, Any],
+    terms: dict[str, str],
+    countries: dict[str, str] | None = None,
+) -> dict[str, Any]:
     rules = _rules(ctx)
-    payload = eaccounting_customer(data, rules, terms)
+    payload = eaccounting_customer(data, rules, terms, countries)
     rules_from_config = ctx.config.flows.customers.field_mappings
     if rules_from_config:
         payload = apply_rules(rules_from_config, mapper_source(data, rules), payload)
@@ -131,6 +137,13 @@ def _terms(ctx: RunContext) -> dict[str, str]:
         client.list_terms_of_payments(), "Name", "NameEnglish"))  # fmt: skip
 
 
+def _countries(ctx: RunContext) -> dict[str, str]:
+    """The country codes eAccounting lists: one small list, read once per run."""
+    client = eaccounting_client(ctx.config)
+    return run_scoped(ctx, "eaccounting-countries",
+                      lambda: country_codes(c.Code for c in client.list_countries()))  # fmt: skip
+
+
 @task(name="plan-customers", **RETRIED)
 def plan_customers(ctx: RunContext, batch: Batch) -> None:
     """Map each customer and decide: update the linked or e-mail-matched customer, or create.
@@ -138,9 +151,10 @@ def plan_customers(ctx: RunContext, batch: Batch) -> None:
     eAccounting's customers come from the run's directory (the list read once per run, or by
     ids and e-mails in bulk), never one lookup per customer."""
     terms = _terms(ctx)
+    countries = _countries(ctx)
     for item in batch.open():
         try:
-            item.payload = map_customer(ctx, item.source, terms)
+            item.payload = map_customer(ctx, item.source, terms, countries)
         except CustomerProblem as exc:
             item.fail(exc.error_class, str(exc))
         except MappingError as exc:

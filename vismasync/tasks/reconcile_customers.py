@@ -22,6 +22,7 @@ from vismasync.engine.work import SourceRecord
 from vismasync.mappings.data_mapper import MappingError
 from vismasync.mappings.eaccounting_customers import CustomerProblem
 from vismasync.mappings.field_diff import changed_fields
+from vismasync.mappings.validity import country_codes
 from vismasync.store.ledger import LedgerEntry
 from vismasync.tasks.customers import customer_record, map_customer
 from vismasync.tasks.reconcile_compare import (
@@ -59,6 +60,7 @@ def compare_customers(
     """Fill ``report``: existence and ledger rules by the shared comparison, then content."""
     client = eaccounting_client(ctx.config)
     terms = lookup_table(client.list_terms_of_payments(), "Name", "NameEnglish")
+    countries = country_codes(c.Code for c in client.list_countries())
     rows = {entry.source_key: entry for entry in ledger}
     by_id = {str(c.get("Id")): c for c in customers}
     by_email: dict[str, list[str]] = defaultdict(list)
@@ -71,7 +73,7 @@ def compare_customers(
     targets: list[TargetDocument] = []
     for record in records:
         try:
-            payload: dict[str, Any] | None = map_customer(ctx, record.data, terms)
+            payload: dict[str, Any] | None = map_customer(ctx, record.data, terms, countries)
         except (CustomerProblem, MappingError):
             # The flow fails such a customer and queues it; it is not judged here.
             report.failure_queue += 1

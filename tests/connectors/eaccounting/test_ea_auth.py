@@ -85,6 +85,27 @@ def _oauth(handler: Any) -> EAccountingOAuth:
     )
 
 
+def test_a_refused_refresh_token_is_not_sent_again_until_authorized_again() -> None:
+    """After invalid_grant every request of the run would refresh again, one refusal each: the
+    manager raises the refusal it has until the store holds a new pair."""
+    requests: list[str] = []
+
+    def identity(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url.path)
+        return httpx.Response(400, json={"error": "invalid_grant"})
+
+    store = InMemoryTokenStore(tokens(1, expires_in=-10))
+    manager = TokenManager(store, _oauth(identity), clock=lambda: NOW)
+    for _ in range(3):
+        with pytest.raises(AuthError, match="authorize the connection again"):
+            manager.current()
+    with pytest.raises(AuthError):
+        manager.after_unauthorized(store.load().version)
+    assert requests == ["/connect/token"]
+    store.save(tokens(2))  # authorized again
+    assert manager.current().tokens.access_token == "access-2"
+
+
 def test_secrets_stay_out_of_reprs_and_errors() -> None:
     oauth = _oauth(lambda request: httpx.Response(400, json={"error": "invalid_grant"}))
     assert "very-secret-value" not in repr(oauth)

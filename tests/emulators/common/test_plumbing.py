@@ -145,6 +145,29 @@ def test_faults_can_target_a_path_and_method_and_never_the_admin(client: httpx.C
     assert client.post("/api/items").status_code == 200
 
 
+def test_the_first_matching_rule_decides_with_its_own_counters(
+    client: httpx.Client, toy_server: tuple[Toy, str]
+) -> None:
+    toy, _ = toy_server
+    rules = [
+        {"path_prefix": "/api/items/", "error_rate": 1.0, "error_status": 503},
+        {"drop_after_commit": 1, "rate_limit_storm": 1, "methods": ["POST"]},
+    ]
+    assert client.put("/_emulator/faults", json={"rules": rules}).status_code == 200
+    assert client.get("/api/items/x").status_code == 503  # the first rule: 5xx only
+    assert client.post("/api/items").status_code == 429  # the second: its storm, then its drop
+    with pytest.raises(httpx.TransportError):
+        client.post("/api/items")
+    assert client.post("/api/items").status_code == 200
+    assert client.get("/api/items/y").status_code == 503
+    assert toy.items == ["x", "x"]
+    shown = client.get("/_emulator/faults").json()["rules"]
+    assert [r["error_status"] for r in shown] == [503, 500]
+    assert shown[1]["drop_after_commit"] == shown[1]["rate_limit_storm"] == 0
+    assert client.put("/_emulator/faults", json={"rules": []}).status_code == 400
+    assert client.put("/_emulator/faults", json={"rules": [{"x": 1}]}).status_code == 400
+
+
 def test_commit_then_drop_commits_the_write_and_breaks_the_connection(
     client: httpx.Client, toy_server: tuple[Toy, str]
 ) -> None:

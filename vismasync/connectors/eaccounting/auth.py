@@ -227,7 +227,12 @@ def _token_error(response: httpx.Response, grant_type: str, url: str) -> ApiErro
 
 class TokenManager:
     """Hands out a valid access token: refreshes proactively shortly before expiry, and on
-    demand after a 401, always through the store's ``rotate``."""
+    demand after a 401, always through the store's ``rotate``.
+
+    A refresh token the identity server refused stays refused: until the store holds another
+    pair (someone authorized again), the refusal is raised again without a request, so a run
+    reports it instead of spending a token request on every record.
+    """
 
     def __init__(
         self,
@@ -240,6 +245,16 @@ class TokenManager:
         self.oauth = oauth
         self.margin = margin
         self.clock = clock
+        self._refused: tuple[int, AuthError] | None = None  # (stored version, the refusal)
+
+    def _rotate(self, seen_version: int) -> StoredTokens:
+        if self._refused is not None and self._refused[0] == seen_version:
+            raise self._refused[1]
+        try:
+            return self.store.rotate(seen_version, self.oauth.refresh)
+        except AuthError as exc:
+            self._refused = (seen_version, exc)
+            raise
 
     def current(self) -> StoredTokens:
         stored = self.store.load()
@@ -249,9 +264,9 @@ class TokenManager:
                 error_class=ErrorClass.AUTH,
             )
         if stored.tokens.expires_at - self.margin <= self.clock():
-            stored = self.store.rotate(stored.version, self.oauth.refresh)
+            stored = self._rotate(stored.version)
         return stored
 
     def after_unauthorized(self, seen_version: int) -> StoredTokens:
         """A 401 with the token of ``seen_version``: rotate (or pick up another worker's)."""
-        return self.store.rotate(seen_version, self.oauth.refresh)
+        return self._rotate(seen_version)

@@ -24,6 +24,7 @@ from vismasync.connectors.eaccounting.models import (
     Article,
     ArticleAccountCoding,
     CompanySettings,
+    Country,
     Customer,
     CustomerInvoice,
     DeliveryMethod,
@@ -429,6 +430,9 @@ class EAccountingClient:
 
     def list_terms_of_payments(self) -> list[TermsOfPayment]:
         return list(self.iter_list("/termsofpayments", TermsOfPayment))
+
+    def list_countries(self) -> list[Country]:
+        return list(self.iter_list("/countries", Country))
 
     def list_delivery_methods(self) -> list[DeliveryMethod]:
         return list(self.iter_list("/deliverymethods", DeliveryMethod))

@@ -174,6 +174,12 @@ class VatCode(EAModel):
     VatRate: Decimal | None = None
 
 
+class Country(EAModel):
+    Code: str | None = None
+    Name: str | None = None
+    IsEuMember: bool | None = None
+
+
 class TermsOfPayment(EAModel):
     Id: str
     Name: str | None = None

@@ -24,6 +24,7 @@ from vismasync.connectors.vismanet.models import (
     Branch,
     Carrier,
     Contact,
+    Country,
     CreditTerm,
     Customer,
     CustomerInvoice,
@@ -286,6 +287,9 @@ class VismaNetClient:
     # ----- reference data --------------------------------------------------------------------
     def list_branches(self) -> list[Branch]:
         return self._all(Branch, "/v1/branch")
+
+    def list_countries(self) -> list[Country]:
+        return self._all(Country, "/v1/country")
 
     def list_warehouses(self) -> list[Warehouse]:
         return self._all(Warehouse, "/v1/warehouse")

@@ -7,7 +7,7 @@
 | ``GET /_emulator/requests`` | counts per (method, route template) and per status; most at once |
 | ``DELETE /_emulator/requests`` | clear the counts |
 | ``GET /_emulator/faults`` | the active fault configuration |
-| ``PUT /_emulator/faults`` | set faults (see :class:`FaultConfig`; unknown keys are rejected) |
+| ``PUT /_emulator/faults`` | set faults (:class:`FaultConfig`, or ``{"rules": [...]}``) |
 | ``DELETE /_emulator/faults`` | all faults off |
 | ``POST /_emulator/tokens/expire`` | every issued access token expires now |
 | ``GET /_emulator/state`` | whatever the emulator's ``describe`` hook reports |
@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from vismasync.emulators.common.control import EmulatorControl
-from vismasync.emulators.common.faults import FaultConfig
+from vismasync.emulators.common.faults import rules_from_json, rules_to_json
 
 
 def admin_router(control: EmulatorControl) -> APIRouter:
@@ -61,7 +61,7 @@ def admin_router(control: EmulatorControl) -> APIRouter:
 
     @router.get("/faults")
     async def get_faults() -> dict[str, Any]:
-        return control.faults.config.to_json()
+        return rules_to_json(control.faults.rules)
 
     @router.put("/faults")
     async def set_faults(request: Request) -> JSONResponse:
@@ -69,16 +69,16 @@ def admin_router(control: EmulatorControl) -> APIRouter:
             body = json.loads(await request.body() or b"{}")
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
-            config = FaultConfig.from_json(body)
+            rules = rules_from_json(body)
         except (ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        control.faults.configure(config)
-        return JSONResponse(config.to_json())
+        control.faults.configure(rules)
+        return JSONResponse(rules_to_json(rules))
 
     @router.delete("/faults")
     async def clear_faults() -> dict[str, Any]:
         control.faults.clear()
-        return control.faults.config.to_json()
+        return rules_to_json(control.faults.rules)
 
     @router.post("/tokens/expire")
     async def expire_tokens() -> dict[str, Any]:

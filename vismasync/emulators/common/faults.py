@@ -4,6 +4,10 @@ A :class:`FaultConfig` says which faults are active; a :class:`FaultInjector` de
 request, which fault (if any) hits it. Decisions depend only on the configuration, its ``seed``
 and the order of matching requests, so a test that sets the same faults sees the same outcome on
 every run.
+
+Several configurations may be active at once as ``rules``: a request is decided by the first
+rule whose ``path_prefix`` and ``methods`` it matches, with that rule's counters and random
+stream. The token endpoint can so fail in its own way (only 5xx, say) beside the API's storms.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -96,48 +100,88 @@ class FaultConfig:
         return data
 
 
+def rules_from_json(data: dict[str, Any]) -> list[FaultConfig]:
+    """One configuration, or ``{"rules": [configuration, ...]}`` (first match decides)."""
+    if set(data) != {"rules"}:
+        return [FaultConfig.from_json(data)]
+    rules = data["rules"]
+    if not isinstance(rules, list) or not rules or not all(isinstance(r, dict) for r in rules):
+        raise ValueError("rules must be a non-empty list of fault settings")
+    return [FaultConfig.from_json(rule) for rule in rules]
+
+
+def rules_to_json(rules: list[FaultConfig]) -> dict[str, Any]:
+    return rules[0].to_json() if len(rules) == 1 else {"rules": [r.to_json() for r in rules]}
+
+
+class Decision(NamedTuple):
+    fault: Fault
+    latency: float  # seconds to wait before answering
+    config: FaultConfig  # the rule that decided (its error status, malformed kind)
+
+
 @dataclass
 class FaultInjector:
-    """Holds the active :class:`FaultConfig` and decides the fault for each request. Thread-safe."""
+    """Holds the active fault rules and decides the fault for each request. Thread-safe."""
 
-    config: FaultConfig = field(default_factory=FaultConfig)
-    _rng: random.Random = field(default_factory=lambda: random.Random(0), init=False, repr=False)
+    rules: list[FaultConfig] = field(default_factory=lambda: [FaultConfig()])
+    _rngs: list[random.Random] = field(default_factory=list, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def configure(self, config: FaultConfig) -> None:
-        """Replace the active faults; the random stream restarts from ``config.seed``."""
+    @property
+    def config(self) -> FaultConfig:
+        """The first rule (the only one unless several were set)."""
+        return self.rules[0]
+
+    def configure(self, config: FaultConfig | list[FaultConfig]) -> None:
+        """Replace the active faults; each rule's random stream restarts from its ``seed``."""
+        rules = list(config) if isinstance(config, list) else [config]
         with self._lock:
-            self.config = config
-            self._rng = random.Random(config.seed)
+            self.rules = rules
+            self._rngs = [random.Random(rule.seed) for rule in rules]
 
     def clear(self) -> None:
         self.configure(FaultConfig())
 
-    def eligible(self, method: str, path: str) -> bool:
-        config = self.config
-        if path.lower().startswith("/_emulator"):
-            return False
+    @staticmethod
+    def _matches(config: FaultConfig, method: str, path: str) -> bool:
         if config.path_prefix and not path.lower().startswith(config.path_prefix.lower()):
             return False
         return config.methods is None or method.upper() in config.methods
 
-    def decide(self, method: str, path: str) -> tuple[Fault, float]:
-        """The fault for this request and the latency (seconds) to add before answering."""
+    def eligible(self, method: str, path: str) -> bool:
+        return self._rule_for(method, path) is not None
+
+    def _rule_for(self, method: str, path: str) -> int | None:
+        if path.lower().startswith("/_emulator"):
+            return None
+        return next((index for index, rule in enumerate(self.rules)
+                     if self._matches(rule, method, path)), None)  # fmt: skip
+
+    def decide(self, method: str, path: str) -> Decision:
+        """The fault for this request, the latency to add before answering, and the rule."""
         with self._lock:
-            if not self.eligible(method, path):
-                return Fault.NONE, 0.0
-            config = self.config
-            latency = config.latency_ms / 1000.0
-            if config.rate_limit_storm > 0:
-                self.config = replace(config, rate_limit_storm=config.rate_limit_storm - 1)
-                return Fault.RATE_LIMITED, latency
-            if config.drop_after_commit > 0 and method.upper() in config.drop_methods:
-                self.config = replace(config, drop_after_commit=config.drop_after_commit - 1)
-                return Fault.DROP_AFTER_COMMIT, latency
-            if config.malformed_answers > 0:
-                self.config = replace(config, malformed_answers=config.malformed_answers - 1)
-                return Fault.MALFORMED, latency
-            # Draw only when a rate is set, so enabling latency alone does not shift the stream.
-            if config.error_rate > 0 and self._rng.random() < config.error_rate:
-                return Fault.SERVER_ERROR, latency
-            return Fault.NONE, latency
+            index = self._rule_for(method, path)
+            if index is None:
+                return Decision(Fault.NONE, 0.0, self.config)
+            if len(self._rngs) != len(self.rules):
+                self._rngs = [random.Random(rule.seed) for rule in self.rules]
+            config = self.rules[index]
+            fault = self._pick(index, config, method)
+            return Decision(fault, config.latency_ms / 1000.0, config)
+
+    def _pick(self, index: int, config: FaultConfig, method: str) -> Fault:
+        """The fault of rule ``index`` for this request; counted faults count down."""
+        if config.rate_limit_storm > 0:
+            self.rules[index] = replace(config, rate_limit_storm=config.rate_limit_storm - 1)
+            return Fault.RATE_LIMITED
+        if config.drop_after_commit > 0 and method.upper() in config.drop_methods:
+            self.rules[index] = replace(config, drop_after_commit=config.drop_after_commit - 1)
+            return Fault.DROP_AFTER_COMMIT
+        if config.malformed_answers > 0:
+            self.rules[index] = replace(config, malformed_answers=config.malformed_answers - 1)
+            return Fault.MALFORMED
+        # Draw only when a rate is set, so enabling latency alone does not shift the stream.
+        if config.error_rate > 0 and self._rngs[index].random() < config.error_rate:
+            return Fault.SERVER_ERROR
+        return Fault.NONE

@@ -81,18 +81,17 @@ class EmulatorMiddleware:
     async def _answer(self, scope: Scope, receive: Receive, send: Send, method: str,
                       path: str) -> None:  # fmt: skip
         """Answer the request, through the fault the injector picks for it."""
-        fault, latency = self.control.faults.decide(method, path)
+        fault, latency, rule = self.control.faults.decide(method, path)
         if latency > 0:
             await asyncio.sleep(latency)
         if fault == Fault.RATE_LIMITED:
             await _send_canned(send, self.control.rate_limited(method, path))
         elif fault == Fault.SERVER_ERROR:
-            status = self.control.faults.config.error_status
-            await _send_canned(send, self.control.server_error(status))
+            await _send_canned(send, self.control.server_error(rule.error_status))
         elif fault == Fault.DROP_AFTER_COMMIT:
             await self._run_then_drop(scope, receive, send)
         elif fault == Fault.MALFORMED:
-            await self._run_then_garble(scope, receive, send)
+            await self._run_then_garble(scope, receive, send, Malformed(rule.malformed_kind))
         else:
             await self.app(scope, receive, send)
 
@@ -110,7 +109,9 @@ class EmulatorMiddleware:
             await send(_promising_a_body(start))
         raise ConnectionDropped("emulator fault: connection dropped after the write committed")
 
-    async def _run_then_garble(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _run_then_garble(
+        self, scope: Scope, receive: Receive, send: Send, kind: Malformed
+    ) -> None:
         """Run the request (whatever it writes is committed), then send its status and headers
         with an unreadable body in place of its own."""
         start: Message | None = None
@@ -126,7 +127,6 @@ class EmulatorMiddleware:
         await self.app(scope, receive, capture)
         if start is None:
             return
-        kind = Malformed(self.control.faults.config.malformed_kind)
         body, media_type = _garbled(kind, b"".join(chunks), self.control)
         headers = [(k, v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"content-type")]  # fmt: skip

@@ -24,6 +24,7 @@ from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, WorkItem
 from vismasync.engine.write_once import ledger_for, write_once
 from vismasync.mappings.data_mapper import MappingError, apply_rules
+from vismasync.mappings.order_countries import unknown_countries
 from vismasync.mappings.sales_orders import (
     DocumentContext,
     MappingProblem,
@@ -31,6 +32,8 @@ from vismasync.mappings.sales_orders import (
     map_customer_invoice,
     map_sales_order,
 )
+from vismasync.mappings.validity import country_codes
+from vismasync.mappings.vismanet_customers import missing_fields
 from vismasync.store.models import LedgerStatus
 from vismasync.tasks import ea_directories
 from vismasync.tasks.sales_orders.product_index import inventory_index
@@ -81,9 +84,43 @@ def _customers(ctx: RunContext, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {key: customer_from(raw).model_dump(mode="json") for key, raw in found.items()}
 
 
+def _countries(ctx: RunContext) -> dict[str, str]:
+    """The country codes Visma.net knows: one small list, read once per run."""
+
+    def read() -> dict[str, str]:
+        return country_codes(country.id for country in vismanet_client(ctx.config).list_countries())
+
+    return run_scoped(ctx, "vismanet-countries", read)
+
+
+def _customer_sent(ctx: RunContext, customer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The eAccounting customer the upsert step will send to Visma.net with the document."""
+    debtor = ctx.config.flows.sales_orders.default_debtor
+    if debtor is not None and (debtor.mode == "force" or missing_fields(customer or {})):
+        return None
+    return customer
+
+
+def _fail_unknown_countries(ctx: RunContext, item: WorkItem) -> None:
+    """Fail a document whose countries Visma.net does not know, before anything is written.
+
+    A document already done, skipped or in flight is left to the later steps: it may be in
+    Visma.net already, and failing it would only hide that.
+    """
+    if item.known is not None and item.known.status not in (
+        LedgerStatus.PENDING, LedgerStatus.FAILED
+    ):  # fmt: skip
+        return
+    customer = _customer_sent(ctx, item.extra.get("customer"))
+    problems = unknown_countries(item.source, customer, _countries(ctx))
+    if problems:
+        item.fail("data", f"{item.label}: {'; '.join(problems)}")
+
+
 @task(name="enrich", **RETRIED)
 def enrich(ctx: RunContext, batch: Batch) -> None:
-    """Add what Visma.net needs and eAccounting lacks: customer, country, branch, VAT rates."""
+    """Add what Visma.net needs and eAccounting lacks: customer, country, branch, VAT rates;
+    fail a document with a country Visma.net does not know."""
     settings = ctx.config.flows.sales_orders
     documents = [item.source for item in batch]
     ids = sorted({d["CustomerId"] for d in documents if d.get("CustomerId")})
@@ -104,6 +141,7 @@ def enrich(ctx: RunContext, batch: Batch) -> None:
             branch=settings.branch.for_country(country),
             vat_rates=rates,
         )
+        _fail_unknown_countries(ctx, item)
 
 
 def written_after(document: dict[str, Any]) -> datetime | None:

@@ -197,10 +197,11 @@ def test_a_first_run_costs_one_write_per_changed_customer_and_one_list_read(demo
 
     calls = {key: n for key, n in demo.eaccounting.counts().items()
              if not key[1].startswith("/connect/")}  # fmt: skip
-    # The company's customers once (one page) and the terms once, then only the writes: one
-    # per new or changed customer, no lookup per customer.
+    # The company's customers once (one page), the terms and the countries once, then only the
+    # writes: one per new or changed customer, no lookup per customer.
     assert calls == {
         ("GET", "/v2/termsofpayments"): 1,
+        ("GET", "/v2/countries"): 1,
         ("GET", "/v2/customers"): 1,
         ("POST", "/v2/customers"): len(new),
         ("PUT", "/v2/customers/{customerId}"): len(stale),

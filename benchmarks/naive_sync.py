@@ -129,9 +129,9 @@ def naive_sales_orders(integration: str) -> dict[str, int]:
         while True:
             orders = ea.orders_page(changed_since=None, statuses=codes, page=page,
                                     page_size=PAGE_SIZE)  # fmt: skip
-            for order in orders:
+            for order in orders.items:
                 outcomes[sync_order(order)] += 1
-            if len(orders) < PAGE_SIZE:
+            if not orders.more:
                 return dict(outcomes)
             page += 1
     finally:

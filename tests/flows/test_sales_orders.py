@@ -590,3 +590,22 @@ def test_reading_hundreds_of_orders_costs_eaccounting_a_hundredth_of_a_call_each
         ("GET", "/v2/articleaccountcodings"): 1,
     }
     assert sum(reads.values()) / len(eligible) <= 0.01
+
+
+def test_a_run_with_nothing_to_send_asks_visma_net_nothing(demo):
+    from vismasync.flows.retry_failed import skip_failed
+
+    sync_sales_orders(demo.name)
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    assert failed  # the demo's bad documents: taken out of the queue, so nothing is retried
+    skip_failed(demo.name, "sales_orders", [entry.source_key for entry in failed])
+    demo.reset_counts()
+
+    result = sync_sales_orders(demo.name)
+
+    # The documents within the overlap window are read again and found unchanged; the product
+    # index is refreshed only for documents to verify, so Visma.net is not asked at all.
+    assert result["failed"] == 0 and demo.eaccounting.writes() == 0
+    assert demo.vismanet.counts() == {}
+    assert {k: n for k, n in demo.eaccounting.counts().items()
+            if not k[1].startswith("/connect/")} == {("GET", "/v2/orders"): 1}  # fmt: skip

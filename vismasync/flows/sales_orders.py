@@ -22,7 +22,6 @@ from vismasync.tasks.sales_orders.customers import (
 )
 from vismasync.tasks.sales_orders.journal import NOUN as JOURNAL
 from vismasync.tasks.sales_orders.journal import PAYMENT, post_financial_mutations
-from vismasync.tasks.sales_orders.product_index import refresh_product_index
 from vismasync.tasks.sales_orders.read import (
     PAGE_SIZE,
     document_label,
@@ -62,7 +61,6 @@ SALES_ORDERS = EntitySpec(
     read_page=fetch_documents,
     page_size=PAGE_SIZE,
     read_by_keys=fetch_documents_by_key,
-    before_run=refresh_product_index,
     steps=(
         enrich,
         check_exists,

@@ -1,18 +1,17 @@
 """The local index of Visma.net inventory numbers, refreshed incrementally.
 
 Product verification reads this index, so a known SKU costs no API call per order. Each refresh
-asks Visma.net only for items modified since the newest one already indexed.
+asks Visma.net only for items modified since the newest one already indexed, at most once per
+run and only when a run has documents to verify: a run with nothing to send asks nothing.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from prefect import task
-
 from vismasync.engine.clients import vismanet_client
+from vismasync.engine.directory import run_scoped
 from vismasync.engine.run import RunContext
-from vismasync.engine.task_retry import RETRIED
 from vismasync.store.database import get_engine
 from vismasync.store.target_index import IndexedRecord, TargetIndex
 
@@ -26,7 +25,12 @@ def inventory_index(integration: str) -> TargetIndex:
     return TargetIndex(get_engine(), integration, VISMANET, INVENTORY)
 
 
-@task(name="refresh-product-index", **RETRIED)
+def refreshed_index(ctx: RunContext) -> TargetIndex:
+    """The index, brought up to date on its first use in this run."""
+    run_scoped(ctx, "vismanet-inventory-index", lambda: refresh_product_index(ctx))
+    return inventory_index(ctx.integration)
+
+
 def refresh_product_index(ctx: RunContext) -> int:
     """Index items changed since the last refresh; returns how many were (re)indexed."""
     index = inventory_index(ctx.integration)

@@ -36,7 +36,7 @@ from vismasync.mappings.validity import country_codes
 from vismasync.mappings.vismanet_customers import missing_fields
 from vismasync.store.models import LedgerStatus
 from vismasync.tasks import ea_directories
-from vismasync.tasks.sales_orders.product_index import inventory_index
+from vismasync.tasks.sales_orders.product_index import refreshed_index
 from vismasync.tasks.sales_orders.read import source_entity
 
 CLOCK_MARGIN = timedelta(days=1)
@@ -257,7 +257,7 @@ def verify_products(ctx: RunContext, batch: Batch) -> None:
             )
     pending = batch.open()
     needed = sorted({sku for item in pending for sku in item.extra["skus"]})
-    known = set(inventory_index(ctx.integration).lookup(needed))
+    known = set(refreshed_index(ctx).lookup(needed)) if needed else set()
     client = vismanet_client(ctx.config)
     # The index may trail Visma.net by a few seconds: confirm each miss before failing on it.
     missing = {sku for sku in needed if sku not in known and client.get_inventory(sku) is None}

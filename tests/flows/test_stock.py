@@ -93,10 +93,10 @@ def test_second_run_writes_nothing_and_rechecks_only_the_waiting_skus(demo):
         ("GET", "/v2/companysettings"): 1,
         ("GET", "/v2/articles"): 1,  # one lookup of the waiting SKUs
     }
-    assert demo.vismanet.counts() == {
-        ("GET", "/API/v1/inventory"): 1,
-        ("GET", "/API/v1/inventory/{inventoryNumber}"): len(waiting),
-    }
+    # The waiting SKUs are re-read with the stock list (one page holds the demo's items, fewer
+    # calls than one per SKU), then the changes since the last run: no call per record.
+    assert len(waiting) > 1
+    assert demo.vismanet.counts() == {("GET", "/API/v1/inventory"): 2}
 
 
 def test_availability_changes_and_new_articles_reach_the_balance(demo):

@@ -114,3 +114,12 @@ def test_long_messages_are_clipped(engine, integration):
     ledger = _ledger(engine, integration)
     ledger.mark_failed("order-1", "data", "x" * 10_000)
     assert len(ledger.get("order-1").message) == 4000
+
+
+def test_size_counts_the_rows_of_one_entity_only(engine, integration):
+    ledger = _ledger(engine, integration)
+    assert ledger.size() == 0
+    ledger.record_pending([("a", datetime.now(UTC)), ("b", datetime.now(UTC))])
+    ledger.claim("c")
+    Ledger(engine, integration, "sales_orders", "customer", "run-1").claim("other")
+    assert ledger.size() == 3

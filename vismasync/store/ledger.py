@@ -306,6 +306,20 @@ class Ledger:
     def get(self, source_key: str) -> LedgerEntry | None:
         return self.get_many([source_key]).get(source_key)
 
+    def size(self) -> int:
+        """How many records of this entity the ledger has ever seen."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(LedgerRow)
+            .where(
+                LedgerRow.integration_id == self.integration_id,
+                LedgerRow.flow == self.flow,
+                LedgerRow.entity == self.entity,
+            )
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def get_many(self, source_keys: Sequence[str]) -> dict[str, LedgerEntry]:
         """Rows for many keys in one query."""
         if not source_keys:

@@ -21,7 +21,7 @@ from vismasync.engine.run import RunContext
 from vismasync.engine.summary import RunSummary
 from vismasync.engine.task_retry import RETRIED
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
-from vismasync.engine.write_once import write_planned
+from vismasync.engine.write_once import ledger_for, write_planned
 from vismasync.mappings.stock import availability_changed_at, same_balance, stock_quantity
 from vismasync.tasks import ea_directories
 from vismasync.tasks.products import articles_by_number
@@ -74,10 +74,21 @@ def fetch_changed_stock(ctx: RunContext, cursor: datetime | None) -> list[Source
 
 @task(name="fetch-stock-by-key", **RETRIED)
 def fetch_stock_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
-    """Re-read queued items (failed, or waiting for their article); deleted ones are left out."""
+    """Re-read queued items (failed, or waiting for their article); deleted ones are left out.
+
+    One read per item, or the stock list read whole when that takes fewer calls (the items the
+    ledger has seen, a page of the client's size at a time, against one call per queued item).
+    """
     client = vismanet_client(ctx.config)
-    found = [client.get_inventory(key) for key in keys]
-    return [stock_record(i) for i in found if i is not None and i.stock_item]
+    pages = -(-ledger_for(ctx, STOCK).size() // client.http.page_size)
+    if len(keys) > max(pages, 1):
+        wanted = set(keys)
+        found = [item for item in client.list_inventory(
+            expand_warehouse_detail=True, expand_attribute=False, expand_cross_reference=False,
+            expand_attachment=False) if item.inventory_number in wanted]  # fmt: skip
+    else:
+        found = [i for i in (client.get_inventory(key) for key in keys) if i is not None]
+    return [stock_record(i) for i in found if i.stock_item]
 
 
 def sku_label(record: SourceRecord) -> str:

@@ -76,13 +76,16 @@ class Ledger:
         with engine.begin() as conn:
             self.integration_id = integration_id(conn, integration)
 
-    def _key(self, source_key: str) -> sa.ColumnElement[bool]:
+    def _of_entity(self) -> sa.ColumnElement[bool]:
+        """The rows of this (integration, flow, entity)."""
         return sa.and_(
             LedgerRow.integration_id == self.integration_id,
             LedgerRow.flow == self.flow,
             LedgerRow.entity == self.entity,
-            LedgerRow.source_key == source_key,
         )
+
+    def _key(self, source_key: str) -> sa.ColumnElement[bool]:
+        return sa.and_(self._of_entity(), LedgerRow.source_key == source_key)
 
     def _base_values(self, source_key: str) -> dict[str, object]:
         return {
@@ -308,15 +311,7 @@ class Ledger:
 
     def size(self) -> int:
         """How many records of this entity the ledger has ever seen."""
-        query = (
-            sa.select(sa.func.count())
-            .select_from(LedgerRow)
-            .where(
-                LedgerRow.integration_id == self.integration_id,
-                LedgerRow.flow == self.flow,
-                LedgerRow.entity == self.entity,
-            )
-        )
+        query = sa.select(sa.func.count()).select_from(LedgerRow).where(self._of_entity())
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -325,10 +320,7 @@ class Ledger:
         if not source_keys:
             return {}
         query = _entries_query().where(
-            LedgerRow.integration_id == self.integration_id,
-            LedgerRow.flow == self.flow,
-            LedgerRow.entity == self.entity,
-            LedgerRow.source_key.in_(list(source_keys)),
+            self._of_entity(), LedgerRow.source_key.in_(list(source_keys))
         )
         with self.engine.connect() as conn:
             return {entry.source_key: entry for entry in _read_entries(conn, query)}
@@ -339,10 +331,7 @@ class Ledger:
         if not target_keys:
             return {}
         query = _entries_query().where(
-            LedgerRow.integration_id == self.integration_id,
-            LedgerRow.flow == self.flow,
-            LedgerRow.entity == self.entity,
-            LedgerRow.target_key.in_(list(target_keys)),
+            self._of_entity(), LedgerRow.target_key.in_(list(target_keys))
         )
         found: dict[str, list[LedgerEntry]] = {}
         with self.engine.connect() as conn:

@@ -80,7 +80,7 @@ def fetch_stock_by_key(ctx: RunContext, keys: list[str]) -> list[SourceRecord]:
     ledger has seen, a page of the client's size at a time, against one call per queued item).
     """
     client = vismanet_client(ctx.config)
-    pages = -(-ledger_for(ctx, STOCK).size() // client.http.page_size)
+    pages = -(-ledger_for(ctx, STOCK).size() // client.page_size)
     if len(keys) > max(pages, 1):
         wanted = set(keys)
         found = [item for item in client.list_inventory(

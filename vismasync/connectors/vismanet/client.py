@@ -106,6 +106,11 @@ class VismaNetClient:
         )  # fmt: skip
         self.sales_orders: SalesOrderWriter = sales_order_writer(self.http)
 
+    @property
+    def page_size(self) -> int:
+        """Records per page of the list reads."""
+        return self.http.page_size
+
     def __repr__(self) -> str:
         return f"VismaNetClient(api_base_url={self.http.base!r}, auth={self.auth!r})"
 

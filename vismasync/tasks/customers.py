@@ -130,14 +130,14 @@ def _fail_shared_emails(batch: Batch) -> None:
                               "give each customer its own e-mail address in Visma.net")  # fmt: skip
 
 
-def _terms(ctx: RunContext) -> dict[str, str]:
+def terms_table(ctx: RunContext) -> dict[str, str]:
     """Terms of payment by id, name or English name: one small list, read once per run."""
     client = eaccounting_client(ctx.config)
     return run_scoped(ctx, "eaccounting-terms", lambda: lookup_table(
         client.list_terms_of_payments(), "Name", "NameEnglish"))  # fmt: skip
 
 
-def _countries(ctx: RunContext) -> dict[str, str]:
+def eaccounting_countries(ctx: RunContext) -> dict[str, str]:
     """The country codes eAccounting lists: one small list, read once per run."""
     client = eaccounting_client(ctx.config)
     return run_scoped(ctx, "eaccounting-countries",
@@ -150,8 +150,8 @@ def plan_customers(ctx: RunContext, batch: Batch) -> None:
 
     eAccounting's customers come from the run's directory (the list read once per run, or by
     ids and e-mails in bulk), never one lookup per customer."""
-    terms = _terms(ctx)
-    countries = _countries(ctx)
+    terms = terms_table(ctx)
+    countries = eaccounting_countries(ctx)
     for item in batch.open():
         try:
             item.payload = map_customer(ctx, item.source, terms, countries)

@@ -22,9 +22,13 @@ from vismasync.engine.work import SourceRecord
 from vismasync.mappings.data_mapper import MappingError
 from vismasync.mappings.eaccounting_customers import CustomerProblem
 from vismasync.mappings.field_diff import changed_fields
-from vismasync.mappings.validity import country_codes
 from vismasync.store.ledger import LedgerEntry
-from vismasync.tasks.customers import customer_record, map_customer
+from vismasync.tasks.customers import (
+    customer_record,
+    eaccounting_countries,
+    map_customer,
+    terms_table,
+)
 from vismasync.tasks.reconcile_compare import (
     Discrepancy,
     ReconcileReport,
@@ -33,7 +37,6 @@ from vismasync.tasks.reconcile_compare import (
     compare,
 )
 from vismasync.tasks.reconcile_products import accounted_for, due_hash
-from vismasync.tasks.reference_data import lookup_table
 
 
 @task(name="read-customers", cache_policy=NO_CACHE)
@@ -58,9 +61,7 @@ def compare_customers(
     cursor: datetime | None,
 ) -> ReconcileReport:
     """Fill ``report``: existence and ledger rules by the shared comparison, then content."""
-    client = eaccounting_client(ctx.config)
-    terms = lookup_table(client.list_terms_of_payments(), "Name", "NameEnglish")
-    countries = country_codes(c.Code for c in client.list_countries())
+    terms, countries = terms_table(ctx), eaccounting_countries(ctx)
     rows = {entry.source_key: entry for entry in ledger}
     by_id = {str(c.get("Id")): c for c in customers}
     by_email: dict[str, list[str]] = defaultdict(list)

@@ -5,14 +5,21 @@
 line: the process's resident set before the flow (imports, connections) and its peak. A process
 of its own, because the benchmark process's high-water mark also holds the seeding of the
 emulators and every earlier run.
+
+With ``VISMASYNC_BENCH_TRACE=N`` it also prints to stderr the N allocation sites (tracemalloc,
+10 frames) that hold the most memory after the flow that they did not hold before it, and the
+resident set sampled every 5 seconds: where growth with the number of orders comes from.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
+import threading
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +57,48 @@ def probe(integration: str) -> dict[str, Any]:
     from vismasync.store.database import get_engine
 
     get_engine().connect().close()  # the database pool is part of the baseline, not the run
+    trace = int(os.environ.get("VISMASYNC_BENCH_TRACE") or 0)
+    if trace:
+        tracemalloc.start(10)
+        baseline = tracemalloc.take_snapshot()
+        stop = _sample_rss_every(5.0)
     before = rss_mb()
     start = time.perf_counter()
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         result = sync_sales_orders(integration=integration, dry_run=False)
+    if trace:
+        stop.set()
+        _print_growth(baseline, tracemalloc.take_snapshot(), trace)
     return {
         "seconds": round(time.perf_counter() - start, 2),
         "rss_before_flow_mb": before,
         "peak_rss_mb": peak_rss_mb(),
         "summary": str(result.get("summary", "")) if isinstance(result, dict) else str(result),
     }
+
+
+def _sample_rss_every(seconds: float) -> threading.Event:
+    stop = threading.Event()
+
+    def sample() -> None:
+        start = time.perf_counter()
+        while not stop.wait(seconds):
+            traced = tracemalloc.get_traced_memory()[0] / 2**20
+            print(f"rss {time.perf_counter() - start:7.1f} s: {rss_mb()} MB "
+                  f"(traced {traced:.1f} MB)", file=sys.stderr, flush=True)  # fmt: skip
+
+    threading.Thread(target=sample, daemon=True).start()
+    return stop
+
+
+def _print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, top: int) -> None:
+    """The allocation sites holding the most new memory after the flow, heaviest first."""
+    print(f"traced memory now {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MB, "
+          f"peak {tracemalloc.get_traced_memory()[1] / 2**20:.1f} MB", file=sys.stderr)  # fmt: skip
+    for stat in after.compare_to(before, "traceback")[:top]:
+        print(f"{stat.size_diff / 2**20:+.2f} MB in {stat.count_diff:+d} blocks", file=sys.stderr)
+        for line in stat.traceback.format()[-12:]:
+            print("    " + line, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,11 @@ def _sync_process_rss(bench: Bench, seed: dict[str, Any], orders: int) -> list[d
             [sys.executable, "-m", "benchmarks.rss_probe", name],
             env=env, cwd=ROOT, capture_output=True, text=True, check=False,
         )  # fmt: skip
+        if os.environ.get("VISMASYNC_BENCH_TRACE"):  # the probe's allocation report
+            trace = DEFAULT_RESULTS.parent / f"rss_trace_{size}.txt"
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            trace.write_text(answer.stderr)
+            print(f"allocation report of the {size}-order run: {trace}", flush=True)
         if answer.returncode != 0:  # reported, not raised: the other figures still count
             runs.append({"orders": size, "error": answer.stderr.strip()[-2000:]})
             continue

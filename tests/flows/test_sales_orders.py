@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from vismasync.emulators.demo_catalogue import demo_catalogue
 from vismasync.flows.sales_orders import sync_sales_orders
@@ -12,6 +14,7 @@ from vismasync.store.database import get_engine
 from vismasync.store.ledger import list_entries
 from vismasync.store.locks import flow_lock
 from vismasync.store.models import LedgerStatus
+from vismasync.tasks.sales_orders.read import as_utc
 
 ONLY_IN_EACCOUNTING = {f"SKU-{i:04d}" for i in range(111, 116)}
 BRANCH_BY_COUNTRY = {"NO": "2", "DK": "3", "FI": "3", "DE": "3", "NL": "3"}
@@ -609,3 +612,103 @@ def test_a_run_with_nothing_to_send_asks_visma_net_nothing(demo):
     assert demo.vismanet.counts() == {}
     assert {k: n for k, n in demo.eaccounting.counts().items()
             if not k[1].startswith("/connect/")} == {("GET", "/v2/orders"): 1}  # fmt: skip
+
+
+GLANCED = {"order": "Id,ModifiedUtc", "paid": "Id,ModifiedUtc,CreatedFromOrderId",
+           "invoice": "Id,ModifiedUtc"}  # fmt: skip
+SOURCE_SETTINGS = {
+    "order": "statuses: [Shipped, Invoiced]",
+    "paid": "statuses: [Paid]",
+    "invoice": "source_document: invoice\n    statuses: [Paid]",
+}
+
+
+def _document_lists(demo, monkeypatch) -> list[dict]:
+    """Every list read of orders and invoices the eAccounting emulator answers from now on:
+    its ``$select``, ``$filter`` and how many documents the answer carried."""
+    backend, reads = demo.ea_backend, []
+    original = backend.list
+
+    def recording(collection, **options):
+        page = original(collection, **options)
+        if collection in ("orders", "customerinvoices"):
+            reads.append({"collection": collection, "select": options.get("select"),
+                          "filter": options.get("filter_text"), "items": len(page.items),
+                          "since": options.get("modified_since")})  # fmt: skip
+        return page
+
+    monkeypatch.setattr(backend, "list", recording)
+    return reads
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _synced_with_nothing_queued(demo, source: str) -> None:
+    from vismasync.flows.retry_failed import skip_failed
+
+    config_file = next(iter(demo.config_dir.glob("*.yaml")))
+    config_file.write_text(
+        config_file.read_text().replace("statuses: [Shipped, Invoiced]", SOURCE_SETTINGS[source])
+    )
+    sync_sales_orders(demo.name)
+    failed = list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.FAILED])
+    skip_failed(demo.name, "sales_orders", [entry.source_key for entry in failed])
+    demo.reset_counts()
+
+
+@pytest.mark.parametrize("source", ["order", "paid", "invoice"])
+def test_a_no_op_run_glances_at_the_overlap_window_and_reads_no_document_whole(
+    demo, monkeypatch, source
+):
+    _synced_with_nothing_queued(demo, source)
+    reads = _document_lists(demo, monkeypatch)
+
+    result = sync_sales_orders(demo.name)
+
+    # One list call of keys and change times; every document in the window is recognised as
+    # settled at its change time without its content being transferred.
+    assert len(reads) == 1 and reads[0]["select"] == GLANCED[source], reads
+    in_window = reads[0]["items"]
+    assert in_window >= 1
+    entity = "invoice" if source == "invoice" else "order"
+    row = next(r for r in result["table"] if r["entity"] == entity)
+    # (A paid invoice stands for its order; one not made from an order is left out.)
+    glanced_orders = in_window if source != "paid" else row["read"]
+    assert glanced_orders >= 1
+    assert (row["read"], row["unchanged"], row["created"]) == (glanced_orders, glanced_orders, 0)
+    assert demo.vismanet.counts() == {}
+
+
+def test_a_document_that_became_visible_late_is_read_whole_from_its_change(demo, monkeypatch):
+    """The overlap's purpose: a document saved before the last read but visible only after
+    it. The glance finds it unsettled; the whole read starts at its change time, so the
+    window's earlier documents are not transferred again."""
+    from vismasync.store.watermarks import Watermarks
+
+    orders = demo.ea_backend.store.data["orders"]
+    _add_shipped_orders(demo, 5)
+    now = datetime.now(UTC)
+    for minutes, order in enumerate(sorted(orders.values(), key=lambda o: -o["Number"])[:5]):
+        order["ModifiedUtc"] = _stamp(now - timedelta(minutes=minutes))
+    _synced_with_nothing_queued(demo, "order")
+    watermark = Watermarks(get_engine(), demo.name, "sales_orders", "order").get()
+    _add_shipped_orders(demo, 1)
+    late = max(demo.ea_backend.store.data["orders"].values(), key=lambda o: o["Number"])
+    late["ModifiedUtc"] = _stamp(watermark - timedelta(minutes=2, seconds=30))
+    window = [o for o in demo.ea_backend.store.data["orders"].values()
+              if o["Status"] in (3, 4) and as_utc(o["ModifiedUtc"]) >= watermark
+              - timedelta(minutes=10)]  # fmt: skip
+    after_late = [o for o in window if as_utc(o["ModifiedUtc"]) >= as_utc(late["ModifiedUtc"])]
+    assert len(after_late) < len(window)  # the window holds documents older than the late one
+    reads = _document_lists(demo, monkeypatch)
+
+    result = sync_sales_orders(demo.name)
+
+    assert f"EA{late['Number']}" in vn_orders(demo)
+    assert [r["select"] for r in reads] == [GLANCED["order"], None]
+    assert reads[0]["items"] == len(window)
+    assert reads[1]["items"] == len(after_late)
+    row = next(r for r in result["table"] if r["entity"] == "order")
+    assert (row["read"], row["created"], row["unchanged"]) == (len(window), 1, len(window) - 1)

@@ -76,6 +76,10 @@ class EntitySpec:
     # costs the fewest list calls, and the engine cuts each page into batches. None: one batch.
     page_size: int | None = None
     read_changed: ReadChanged | None = None
+    # ``read_page`` with each record's key and change time only (the source's field selection,
+    # empty data): an overlap window is glanced at first and read whole only from its first
+    # record the ledger does not hold settled at that change time. None: read it whole.
+    glance_page: ReadPage | None = None
     children: tuple[ChildWrite, ...] = ()
     # Ledger statuses retried on every run (stock adds SKUs skipped for want of an article).
     queued: tuple[LedgerStatus, ...] = (LedgerStatus.FAILED, LedgerStatus.IN_FLIGHT)
@@ -92,6 +96,8 @@ class EntitySpec:
     def __post_init__(self) -> None:
         if (self.read_page is None) == (self.read_changed is None):
             raise ValueError(f"{self.flow}: declare exactly one of read_page or read_changed")
+        if self.glance_page is not None and self.read_page is None:
+            raise ValueError(f"{self.flow}: glance_page glances at what read_page reads")
 
     def child(self, entity: str) -> ChildWrite | None:
         return next((c for c in self.children if c.entity == entity), None)

@@ -4,6 +4,9 @@
    that no longer exist at the source leave the queue as skipped.
 2. Read what changed since the watermark minus the overlap window: page by page when the
    source orders by change time, else the whole changed set, ordered here, in batches.
+   A flow that can glance at its source (keys and change times only) glances at the overlap
+   window first and reads whole only from the first record not settled at its change time:
+   a window of records already synced costs one light list call per page.
 3. Drop, right after the read, every record whose change time and content hash match its
    settled ledger row: the overlap window costs the list calls and nothing else.
 4. Register the rest as pending (they hold the watermark until they settle), run the flow's
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
@@ -22,7 +26,7 @@ from prefect.utilities.annotations import quote
 from vismasync.connectors.http import AuthError
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
 from vismasync.engine.directory import forget_run
-from vismasync.engine.entity import EntitySpec
+from vismasync.engine.entity import EntitySpec, Page, ReadPage
 from vismasync.engine.preflight import (
     START_ERRORS,
     RunNotStarted,
@@ -39,13 +43,18 @@ from vismasync.engine.summary import RunSummary, publish
 from vismasync.engine.work import Batch, SourceRecord, WorkItem
 from vismasync.engine.write_once import ledger_for
 from vismasync.store.database import get_engine
-from vismasync.store.ledger import Ledger
+from vismasync.store.ledger import Ledger, LedgerEntry
 from vismasync.store.locks import AlreadyRunning
 from vismasync.store.models import LedgerStatus
 from vismasync.store.watermarks import Watermarks
 
 _SETTLED = (LedgerStatus.DONE, LedgerStatus.SKIPPED)
 _KEEP_STATUS = (LedgerStatus.IN_FLIGHT, LedgerStatus.SKIPPED)
+
+
+def _settled_at(row: LedgerEntry | None, changed_at: datetime) -> bool:
+    """The ledger holds the record settled at this change time."""
+    return row is not None and row.status in _SETTLED and row.source_changed_at == changed_at
 
 
 def count_items(summary: RunSummary, entity: str, items: list[WorkItem]) -> None:
@@ -93,10 +102,14 @@ class SyncEngine:
             return
         self._retry(failure_queue(self.ctx, self.spec))
         cursor = since or cursor_for(self.summary.watermark_from, self.settings.overlap_minutes)
-        if self.spec.read_page is not None:
+        if self.spec.read_changed is not None:
+            self._read_whole(cursor)
+        elif since is not None or not self._glances(cursor):
             self._read_pages(cursor)
         else:
-            self._read_whole(cursor)
+            due = self._glance(cursor)
+            if due is not None:
+                self._read_pages(due)
         if self.newest is not None and not self.ctx.dry_run:
             self.summary.watermark_to = watermarks.advance(self.newest)
 
@@ -113,21 +126,60 @@ class SyncEngine:
             self._leave_gone(chunk, records)
             self._process(records, from_queue=True)
 
-    def _read_pages(self, cursor: datetime | None) -> None:
-        """Keyset paging: each page starts at the newest change time read so far; records
-        sharing one instant beyond a full page are reached by paging within that instant."""
+    def _pages(self, read: ReadPage, cursor: datetime | None) -> Iterator[tuple[Page, float]]:
+        """Keyset paging, with the share of the read done after each page: each page starts
+        at the newest change time read so far; records sharing one instant beyond a full page
+        are reached by paging within that instant."""
         size = self.spec.page_size or self.settings.batch_size
         page_number, start = 1, cursor
         while self.budget > 0:
-            page = self.spec.read_page(quote(self.ctx), cursor, page_number, size)
-            done = 1.0 if not page.more else window_fraction(start, page.last_changed_at)
-            self._in_batches(page.records, done)
+            page = read(quote(self.ctx), cursor, page_number, size)
+            yield page, 1.0 if not page.more else window_fraction(start, page.last_changed_at)
             if not page.more or page.last_changed_at is None:
                 return
             if cursor is not None and page.last_changed_at <= cursor:
                 page_number += 1
             else:
                 cursor, page_number = page.last_changed_at, 1
+
+    def _read_pages(self, cursor: datetime | None) -> None:
+        assert self.spec.read_page is not None
+        for page, done in self._pages(self.spec.read_page, cursor):
+            self._in_batches(page.records, done)
+
+    def _glances(self, cursor: datetime | None) -> bool:
+        """Whether the read starts in an overlap window the flow can glance at first."""
+        return (
+            self.spec.glance_page is not None
+            and cursor is not None
+            and self.settings.overlap_minutes > 0
+        )
+
+    def _glance(self, cursor: datetime) -> datetime | None:
+        """Where the overlap window must be read whole: the change time of its first record
+        that the ledger does not hold settled at that change time (None: no such record, the
+        window holds nothing to do). The records before it are read and unchanged, counted
+        here without their content ever being transferred."""
+        assert self.spec.glance_page is not None
+        for page, _ in self._pages(self.spec.glance_page, cursor):
+            records = [r for r in page.records if r.key not in self.seen]
+            known = self.ledger.get_many([r.key for r in records])
+            for position, record in enumerate(records):
+                if not _settled_at(known.get(record.key), record.changed_at):
+                    self._glanced_unchanged(records[:position], due=record.changed_at)
+                    return record.changed_at
+            self._glanced_unchanged(records, due=None)
+        return None
+
+    def _glanced_unchanged(self, records: list[SourceRecord], due: datetime | None) -> None:
+        if not records:
+            return
+        self.summary.count(self.entity, "read", len(records))
+        self.summary.count(self.entity, "unchanged", len(records))
+        newest = max(r.changed_at for r in records)
+        self.newest = max(self.newest, newest) if self.newest else newest
+        # The whole read starts at ``due`` inclusive: what shares that instant was counted.
+        self.seen.update(r.key for r in records if r.changed_at == due)
 
     def _read_whole(self, cursor: datetime | None) -> None:
         """Sources that cannot order by change time are read whole and ordered oldest first,
@@ -200,10 +252,9 @@ class SyncEngine:
             row = known.get(record.key)
             if (
                 not from_queue
+                and _settled_at(row, record.changed_at)
                 and row is not None
-                and row.status in _SETTLED
                 and row.content_hash == digest
-                and row.source_changed_at == record.changed_at
             ):
                 unchanged += 1
                 continue

@@ -27,6 +27,7 @@ from vismasync.tasks.sales_orders.read import (
     document_label,
     fetch_documents,
     fetch_documents_by_key,
+    glance_documents,
     source_entity,
 )
 from vismasync.tasks.sales_orders.steps import check_exists, commit, enrich, verify_products
@@ -59,6 +60,7 @@ SALES_ORDERS = EntitySpec(
     entity=source_entity,
     label=document_label,
     read_page=fetch_documents,
+    glance_page=glance_documents,
     page_size=PAGE_SIZE,
     read_by_keys=fetch_documents_by_key,
     steps=(

@@ -85,6 +85,11 @@ def _list_page(answer: Any, page: int, response_of: str) -> ListPage:
     return ListPage(items, page, pages, total if isinstance(total, int) else len(items))
 
 
+def _selected(fields: Sequence[str] | None) -> dict[str, str]:
+    """The ``$select`` option naming ``fields`` (none: every property)."""
+    return {"$select": ",".join(fields)} if fields else {}
+
+
 def customer_from(raw: dict[str, Any]) -> Customer:
     """A customer as a list answer carries it (``customers_page``, ``customers_by_ids_json``),
     typed; an item of the wrong shape is a malformed answer of the customer list."""
@@ -352,16 +357,19 @@ class EAccountingClient:
         statuses: Sequence[int],
         page: int,
         page_size: int,
+        fields: Sequence[str] | None = None,
     ) -> ListPage:
         """One page (1-based) of orders modified at or after ``changed_since`` (all when None)
         whose ``Status`` is one of ``statuses`` (see :data:`ORDER_STATUS_CODES`; at least
-        one), oldest change first with ``Id`` breaking ties."""
+        one), oldest change first with ``Id`` breaking ties; only ``fields`` of each order
+        (``$select``) when given."""
         since = f.ge("ModifiedUtc", changed_since) if changed_since else None
         query = {
             "$page": page,
             "$pagesize": page_size,
             "$orderby": _BY_CHANGE,
             "$filter": str(f.all_of(since, f.any_of("Status", statuses))),
+            **_selected(fields),
         }
         return self._page("/orders", query)
 
@@ -392,12 +400,21 @@ class EAccountingClient:
         return self._get(f"/customerinvoices/{invoice_id}", CustomerInvoice)
 
     def customer_invoices_page(
-        self, *, changed_since: datetime | None, paid_only: bool, page: int, page_size: int
+        self,
+        *,
+        changed_since: datetime | None,
+        paid_only: bool,
+        page: int,
+        page_size: int,
+        fields: Sequence[str] | None = None,
     ) -> ListPage:
         """One page (1-based) of customer invoices modified at or after ``changed_since``
         (the API's ``modifiedSinceUtc``; all when None), only paid ones when ``paid_only``,
-        oldest change first with ``Id`` breaking ties."""
-        query: dict[str, Any] = {"$page": page, "$pagesize": page_size, "$orderby": _BY_CHANGE}
+        oldest change first with ``Id`` breaking ties; only ``fields`` of each invoice
+        (``$select``) when given."""
+        query: dict[str, Any] = {
+            "$page": page, "$pagesize": page_size, "$orderby": _BY_CHANGE, **_selected(fields)
+        }  # fmt: skip
         if changed_since is not None:
             query["modifiedSinceUtc"] = f.literal(changed_since.astimezone(UTC))
         if paid_only:

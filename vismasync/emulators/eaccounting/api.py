@@ -135,6 +135,7 @@ class V2:
             orderby=q.get("$orderby"),
             page=int_param(q.get("$page"), "$page", 1),
             page_size=int_param(q.get("$pagesize"), "$pagesize", None),
+            select=q.get("$select"),
             **extra,
         )
 

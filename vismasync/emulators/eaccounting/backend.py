@@ -16,10 +16,14 @@ from typing import Any
 from vismasync.emulators.eaccounting import invoices, masterdata, orders, spec, vouchers
 from vismasync.emulators.eaccounting.errors import InvalidInput
 from vismasync.emulators.eaccounting.oauth import DEMO_CLIENT, IdentityServer, RegisteredClient
+from vismasync.emulators.eaccounting.odata import compile_select
 from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 from vismasync.emulators.eaccounting.ratelimit import RateLimiter
-from vismasync.emulators.eaccounting.store import Page, Store
+from vismasync.emulators.eaccounting.store import COLLECTIONS, Page, Store
 from vismasync.emulators.eaccounting.validation import validate
+
+# Collections whose list items carry properties computed from other records.
+RENDERED = frozenset({"articles", "customerinvoices"})
 
 
 @dataclass
@@ -76,8 +80,13 @@ class EAccountingBackend:
         page: int = 1,
         page_size: int | None = None,
         modified_since: str | None = None,
+        select: str | None = None,
     ) -> Page:
         size = min(page_size or self.settings.default_page_size, self.settings.max_page_size)
+        # Computed properties (an article's stock, an invoice's payments) are rendered from
+        # the whole record, so those collections are cut to the selection after rendering.
+        rendered = collection in RENDERED
+        fields = compile_select(select, COLLECTIONS[collection][0]) if select else None
         where = None
         if modified_since is not None:
             since = _since(modified_since)
@@ -90,11 +99,16 @@ class EAccountingBackend:
                 page=page,
                 page_size=size,
                 where=where,
+                fields=None if rendered else fields,
             )
-            reserved = (
-                masterdata.reserved_by_article(self.store) if collection == "articles" else None
-            )
-            items = [self._render(collection, item, reserved) for item in result.items]
+            items = result.items
+            if rendered:
+                reserved = (
+                    masterdata.reserved_by_article(self.store) if collection == "articles" else None
+                )
+                items = [self._render(collection, item, reserved) for item in items]
+                if fields is not None:
+                    items = [{name: item.get(name) for name in fields} for item in items]
         return Page(items=items, page=result.page, page_size=result.page_size, total=result.total)
 
     def get(self, collection: str, key: str) -> dict[str, Any]:

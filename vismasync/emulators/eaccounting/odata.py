@@ -1,4 +1,4 @@
-"""A small, strict OData ``$filter`` / ``$orderby`` reader for the eAccounting emulator.
+"""A small, strict OData ``$filter``, ``$orderby`` and ``$select`` reader for the emulator.
 
 Tokenizer plus recursive-descent parser over the grammar the service documents and clients use:
 
@@ -279,3 +279,17 @@ def compile_orderby(text: str, model: str) -> list[tuple[str, bool, str | None]]
         schema = props[words[0]]
         keys.append((words[0], len(words) == 2 and words[1] == "desc", schema.get("format")))
     return keys
+
+
+def compile_select(text: str, model: str) -> list[str]:
+    """``"Id, ModifiedUtc"`` -> ``["Id", "ModifiedUtc"]``: top-level properties of ``model``
+    (an unknown or nested one is a 6000 error, as for ``$orderby``)."""
+    props = spec.properties(model)
+    names = [part.strip() for part in text.split(",")]
+    for name in names:
+        if name not in props:
+            raise QueryParameterError(
+                f"QueryParameterError - Could not find a property named '{name}' on type "
+                f"'{model}' in '$select={text}'."
+            )
+    return list(dict.fromkeys(names))

@@ -132,8 +132,10 @@ class Store:
         page: int = 1,
         page_size: int = 50,
         where: Callable[[dict[str, Any]], bool] | None = None,
+        fields: list[str] | None = None,
     ) -> Page:
-        """One page of a collection after ``$filter`` and ``$orderby`` (copies of the objects)."""
+        """One page of a collection after ``$filter`` and ``$orderby`` (copies of the objects),
+        with only the properties in ``fields`` (a compiled ``$select``) when given."""
         definition, _, default_order = COLLECTIONS[collection]
         predicate = compile_filter(filter_text, definition) if filter_text else None
         keys = compile_orderby(orderby, definition) if orderby else None
@@ -147,8 +149,11 @@ class Store:
         # A stable default order keeps paging consistent between calls (order is undocumented).
         sort_records(records, keys or compile_orderby(default_order, definition))
         start = (page - 1) * page_size
+        chosen = records[start : start + page_size]
+        if fields is not None:
+            chosen = [{name: record.get(name) for name in fields} for record in chosen]
         return Page(
-            items=copy.deepcopy(records[start : start + page_size]),
+            items=copy.deepcopy(chosen),
             page=page,
             page_size=page_size,
             total=len(records),

@@ -82,3 +82,42 @@ def test_one_writer_sends_one_order_at_a_time(demo):
                 if method == "POST" and route.lower().endswith("/salesorders"))  # fmt: skip
     assert posts == 3
     assert most_at_once(demo) == 1
+
+
+def test_order_customers_are_upserted_several_at_a_time_and_a_shared_email_stays_one(demo):
+    """The customer step writes ``write_concurrency`` customers at once, but two eAccounting
+    customers with one e-mail address go one after the other: one Visma.net customer."""
+    from vismasync.engine.run import sync_run
+    from vismasync.engine.summary import RunSummary
+    from vismasync.mappings.vismanet_customers import missing_fields
+    from vismasync.tasks.sales_orders.customers import resolve_customers
+
+    with_write_concurrency(demo, 4)
+    demo.vismanet.admin.put(
+        "/_emulator/faults", json={"latency_ms": 100, "path_prefix": "/API/v1/customer"}
+    ).raise_for_status()
+    known = {_email(c) for c in demo.vn_service.backend().state.customers.values()}
+    customers = sorted(
+        (dict(c) for c in demo.ea_backend.store.data["customers"].values()
+         if c.get("EmailAddress") and not missing_fields(c) and c["EmailAddress"] not in known),
+        key=lambda c: c["CustomerNumber"],
+    )[:8]  # fmt: skip
+    assert len(customers) == 8
+    customers[1]["EmailAddress"] = customers[0]["EmailAddress"]
+
+    summary = RunSummary("sales_orders", demo.name)
+    with sync_run(demo.name, "sales_orders") as ctx:
+        resolved = resolve_customers(ctx, customers, summary)
+
+    assert most_at_once(demo) > 1, "the customer writes did not overlap"
+    numbers = [resolved[str(c["Id"])].target_key for c in customers]
+    assert numbers[0] == numbers[1] and len(set(numbers)) == 7
+    vn = demo.vn_service.backend().state.customers.values()
+    by_email = Counter(_email(c) for c in vn if _email(c) in {x["EmailAddress"] for x in customers})
+    assert by_email and set(by_email.values()) == {1}
+    assert summary.counts["customer"]["created"] == 7
+    assert not list_entries(get_engine(), integration=demo.name, statuses=[LedgerStatus.IN_FLIGHT])
+
+
+def _email(vn_customer: dict) -> str | None:
+    return (vn_customer.get("mainContact") or {}).get("email")

@@ -3,10 +3,12 @@
 Customers are matched by e-mail address. A customer whose mapped content is unchanged since the
 last sync costs no call at all (ledger hash); a changed one is updated, a new one created
 through the exactly-once write path (looked up by e-mail when an earlier attempt's outcome is
-unknown). A company customer's contact person is a child write with ledger rows of its own
-(entity ``contact``, keyed by the eAccounting customer): it is looked up among the customer's
-contacts, created when absent, and retried until it lands. A configured default debtor takes
-the orders always (``force``) or only those whose customer data is incomplete (``fallback``).
+unknown). Customers are upserted ``vismanet.write_concurrency`` at a time, those sharing an
+e-mail address one after another. A company customer's contact person is a child write with
+ledger rows of its own (entity ``contact``, keyed by the eAccounting customer): it is looked up
+among the customer's contacts, created when absent, and retried until it lands. A configured
+default debtor takes the orders always (``force``) or only those whose customer data is
+incomplete (``fallback``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from vismasync.connectors.vismanet.client import VismaNetClient
 from vismasync.connectors.vismanet.models import Customer
 from vismasync.connectors.vismanet.writes import ContactWrite, CustomerWrite
 from vismasync.engine.clients import eaccounting_client, vismanet_client
+from vismasync.engine.concurrent import for_each_concurrently
 from vismasync.engine.run import RunContext
 from vismasync.engine.runner import count_items
 from vismasync.engine.summary import RunSummary
@@ -161,19 +164,41 @@ def resolve_customers(
     ids = [str(c["Id"]) for c in customers]
     known, known_contacts = ledger.get_many(ids), contacts.get_many(ids)
     items = [_customer_item(customer) for customer in customers]
-    contact_items = []
-    for item in items:
+    contact_of: dict[str, WorkItem] = {}
+
+    def settle(item: WorkItem) -> None:
         try:
             _upsert(ctx, ledger, item, known.get(item.key), summary)
         except ApiError as exc:
             _fail_read(ctx, ledger, item, exc)
         contact = _ensure_contact(ctx, contacts, item, known_contacts.get(item.key))
         if contact is not None:
-            contact_items.append(contact)
+            contact_of[item.key] = contact
+
+    def settle_in_order(group: list[WorkItem]) -> None:
+        for item in group:
+            settle(item)
+
+    # Customers sharing an e-mail address are matched to one Visma.net customer: they are
+    # upserted one after another (the second finds what the first created), other customers
+    # several at a time.
+    for_each_concurrently(
+        list(_by_email(items).values()), settle_in_order, ctx.config.vismanet.write_concurrency
+    )
     count_items(summary, CUSTOMER, items)
+    contact_items = [contact_of[item.key] for item in items if item.key in contact_of]
     if contact_items:
         count_items(summary, CONTACT_NOUN, contact_items)
     return {item.key: item for item in items}
+
+
+def _by_email(items: list[WorkItem]) -> dict[str, list[WorkItem]]:
+    """The customers grouped by e-mail address as matched (each without one on its own)."""
+    groups: dict[str, list[WorkItem]] = {}
+    for item in items:
+        email = (customer_email(item.source) or "").strip().lower()
+        groups.setdefault(email or f"(no e-mail) {item.key}", []).append(item)
+    return groups
 
 
 @task(name="upsert-customers", cache_policy=NO_CACHE)

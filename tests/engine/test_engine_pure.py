@@ -10,7 +10,7 @@ from vismasync.engine.change import cursor_for, settings_fingerprint, source_has
 from vismasync.engine.entity import ChildWrite, EntitySpec
 from vismasync.engine.queue import sort_rows
 from vismasync.engine.summary import RunSummary
-from vismasync.engine.work import Batch, WorkItem
+from vismasync.engine.work import Batch, SourceRecord, TakenKeys, WorkItem
 
 
 class Settings(BaseModel):
@@ -95,3 +95,25 @@ def test_a_refusal_during_a_run_names_the_system_and_its_fix():
     visma_net = refused("https://vn.example/connect/token")
     assert visma_net.startswith("Visma.net refused the client credentials during the run")
     assert visma_net.endswith("To fix: vismasync check --integration acme")
+
+
+def test_taken_keys_hold_the_queue_and_the_newest_instant_only():
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def record(key: str, second: int) -> SourceRecord:
+        return SourceRecord(key, start + timedelta(seconds=second), {})
+
+    taken = TakenKeys()
+    taken.add([record("q1", 500)], from_queue=True)
+    taken.add([record(f"r{i}", i) for i in range(1000)] + [record("last-twin", 999)])
+
+    # The next page starts at the newest instant, inclusive: those records come back, and are
+    # recognised; a queued record is recognised wherever the read meets it again.
+    assert record("r999", 999) in taken and record("last-twin", 999) in taken
+    assert record("q1", 700) in taken
+    assert record("new", 999) not in taken and record("r999", 1000) not in taken
+    # Nothing older is kept: a run of any length holds one instant's keys.
+    assert taken.at_instant == {"r999", "last-twin"} and taken.retried == {"q1"}
+    taken.add([record("later", 1000)])
+    assert record("r999", 999) not in taken and record("later", 1000) in taken

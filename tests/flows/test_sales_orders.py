@@ -712,3 +712,29 @@ def test_a_document_that_became_visible_late_is_read_whole_from_its_change(demo,
     assert reads[1]["items"] == len(after_late)
     row = next(r for r in result["table"] if r["entity"] == "order")
     assert (row["read"], row["created"], row["unchanged"]) == (len(window), 1, len(window) - 1)
+
+
+def test_documents_sharing_one_change_instant_across_pages_are_each_read_once(demo, monkeypatch):
+    """A server paging smaller than asked, and many documents saved in the same millisecond:
+    the keyset read pages within that instant, and each document is taken exactly once."""
+    _add_shipped_orders(demo, 25)
+    orders = demo.ea_backend.store.data["orders"].values()
+    instant = max(o["ModifiedUtc"] for o in orders)
+    for order in orders:  # every page holds one instant only
+        order["ModifiedUtc"] = instant
+    monkeypatch.setattr(demo.ea_backend.settings, "max_page_size", 7)
+    reads = _document_lists(demo, monkeypatch)
+
+    result = sync_sales_orders(demo.name)
+
+    eligible = eligible_orders(demo)
+    row = next(r for r in result["table"] if r["entity"] == "order")
+    assert row["read"] == len(eligible)  # none counted twice, none left out
+    assert set(vn_orders(demo)) == set(eligible) - expected_failures(demo)
+    assert row["created"] == len(set(eligible) - expected_failures(demo))
+    assert len(reads) > len(eligible) / 7  # it did page, seven at a time
+
+    demo.reset_counts()
+    sync_sales_orders(demo.name)
+
+    assert demo.vismanet.writes() == 0

@@ -40,7 +40,7 @@ from vismasync.engine.progress import RunProgress, window_fraction
 from vismasync.engine.queue import QueuedKeys, failure_queue, sort_keys
 from vismasync.engine.run import RunContext, sync_run
 from vismasync.engine.summary import RunSummary, publish
-from vismasync.engine.work import Batch, SourceRecord, WorkItem
+from vismasync.engine.work import Batch, SourceRecord, TakenKeys, WorkItem
 from vismasync.engine.write_once import ledger_for
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import Ledger, LedgerEntry
@@ -87,7 +87,7 @@ class SyncEngine:
         self.settings = getattr(ctx.config.flows, spec.flow)
         self.ledger: Ledger = ledger_for(ctx, self.entity)
         self.fingerprint = settings_fingerprint(self.settings)
-        self.seen: set[str] = set()
+        self.taken = TakenKeys()
         self.newest: datetime | None = None
 
     # --- the run ---------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class SyncEngine:
         here without their content ever being transferred."""
         assert self.spec.glance_page is not None
         for page, _ in self._pages(self.spec.glance_page, cursor):
-            records = [r for r in page.records if r.key not in self.seen]
+            records = [r for r in page.records if r not in self.taken]
             known = self.ledger.get_many([r.key for r in records])
             for position, record in enumerate(records):
                 if not _settled_at(known.get(record.key), record.changed_at):
@@ -179,7 +179,7 @@ class SyncEngine:
         newest = max(r.changed_at for r in records)
         self.newest = max(self.newest, newest) if self.newest else newest
         # The whole read starts at ``due`` inclusive: what shares that instant was counted.
-        self.seen.update(r.key for r in records if r.changed_at == due)
+        self.taken.add([r for r in records if r.changed_at == due])
 
     def _read_whole(self, cursor: datetime | None) -> None:
         """Sources that cannot order by change time are read whole and ordered oldest first,
@@ -211,7 +211,7 @@ class SyncEngine:
 
     # --- one batch ---------------------------------------------------------------------------
     def _process(self, records: list[SourceRecord], *, from_queue: bool = False) -> None:
-        records = [r for r in records if r.key not in self.seen]
+        records = [r for r in records if r not in self.taken]
         if not records:
             return
         items = self._fresh(records, from_queue)
@@ -219,7 +219,7 @@ class SyncEngine:
             # Oldest first: what the limit leaves out is newer than everything processed.
             items = items[: self._room(len(items))]
             records = [r for r in records if r.changed_at <= items[-1].changed_at] if items else []
-        self.seen.update(r.key for r in records)
+        self.taken.add(records, from_queue=from_queue)
         if records and not from_queue:
             newest = max(r.changed_at for r in records)
             self.newest = max(self.newest, newest) if self.newest else newest

@@ -30,6 +30,36 @@ class SourceRecord:
     data: dict[str, Any]
 
 
+class TakenKeys:
+    """The records a run has taken, as far as its later reads can return them again.
+
+    A record retried from the failure queue can come back anywhere in the incremental read; an
+    incremental page starts at the newest change time read so far, inclusive, so only records
+    of that instant come back from it. Older ones cannot, and are not kept: a run of any length
+    holds the queue's keys and one instant's.
+    """
+
+    def __init__(self) -> None:
+        self.retried: set[str] = set()
+        self.instant: datetime | None = None
+        self.at_instant: set[str] = set()
+
+    def __contains__(self, record: SourceRecord) -> bool:
+        return record.key in self.retried or (
+            record.changed_at == self.instant and record.key in self.at_instant
+        )
+
+    def add(self, records: list[SourceRecord], *, from_queue: bool = False) -> None:
+        if from_queue:
+            self.retried.update(r.key for r in records)
+            return
+        for record in records:
+            if self.instant is None or record.changed_at > self.instant:
+                self.instant, self.at_instant = record.changed_at, {record.key}
+            elif record.changed_at == self.instant:
+                self.at_instant.add(record.key)
+
+
 @dataclass(eq=False)
 class WorkItem:
     """One source record on its way through the steps, and what happened to it."""

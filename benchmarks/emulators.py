@@ -103,10 +103,15 @@ class EmulatorProcess:
 
 
 @contextmanager
-def emulator_processes(workdir: Path, seed_file: Path) -> Iterator[dict[str, EmulatorProcess]]:
+def emulator_processes(
+    workdir: Path, seed_file: Path, vismanet_budget: int | None = None
+) -> Iterator[dict[str, EmulatorProcess]]:
+    """Both emulators as processes; ``vismanet_budget``: Visma.net's hourly budget (default the
+    real 15,000)."""
+    budget = ("--rate-limit", str(vismanet_budget)) if vismanet_budget else ()
     emulators = {
         "eaccounting": EmulatorProcess("eaccounting", str(seed_file), workdir / "eaccounting.log"),
-        "vismanet": EmulatorProcess("vismanet", "demo", workdir / "vismanet.log"),
+        "vismanet": EmulatorProcess("vismanet", "demo", workdir / "vismanet.log", options=budget),
     }
     try:
         for emulator in emulators.values():

@@ -26,7 +26,7 @@ from prefect.utilities.annotations import quote
 from vismasync.connectors.http import AuthError
 from vismasync.engine.change import cursor_for, settings_fingerprint, source_hash
 from vismasync.engine.directory import forget_run
-from vismasync.engine.entity import EntitySpec, Page, ReadPage
+from vismasync.engine.entity import EntitySpec, ReadPage
 from vismasync.engine.preflight import (
     START_ERRORS,
     RunNotStarted,
@@ -126,26 +126,38 @@ class SyncEngine:
             self._leave_gone(chunk, records)
             self._process(records, from_queue=True)
 
-    def _pages(self, read: ReadPage, cursor: datetime | None) -> Iterator[tuple[Page, float]]:
-        """Keyset paging, with the share of the read done after each page: each page starts
-        at the newest change time read so far; records sharing one instant beyond a full page
-        are reached by paging within that instant."""
+    def _pages(
+        self, read: ReadPage, cursor: datetime | None
+    ) -> Iterator[tuple[list[SourceRecord], float]]:
+        """Keyset paging, each page's records with the share of the read done after it: each
+        page starts at the newest change time read so far; records sharing one instant beyond
+        a full page are reached by paging within that instant.
+
+        One page of records is alive at a time: the records are taken out of the page the task
+        returned (its task-run state may outlive the task), and let go of before the next read.
+        """
         size = self.spec.page_size or self.settings.batch_size
         page_number, start = 1, cursor
         while self.budget > 0:
             page = read(quote(self.ctx), cursor, page_number, size)
-            yield page, 1.0 if not page.more else window_fraction(start, page.last_changed_at)
-            if not page.more or page.last_changed_at is None:
+            more, last = page.more, page.last_changed_at
+            records = page.records[:]
+            page.records.clear()
+            del page
+            yield records, 1.0 if not more else window_fraction(start, last)
+            del records
+            if not more or last is None:
                 return
-            if cursor is not None and page.last_changed_at <= cursor:
+            if cursor is not None and last <= cursor:
                 page_number += 1
             else:
-                cursor, page_number = page.last_changed_at, 1
+                cursor, page_number = last, 1
 
     def _read_pages(self, cursor: datetime | None) -> None:
         assert self.spec.read_page is not None
-        for page, done in self._pages(self.spec.read_page, cursor):
-            self._in_batches(page.records, done)
+        for records, done in self._pages(self.spec.read_page, cursor):
+            self._in_batches(records, done)
+            del records  # before the next page is read
 
     def _glances(self, cursor: datetime | None) -> bool:
         """Whether the read starts in an overlap window the flow can glance at first."""
@@ -161,8 +173,8 @@ class SyncEngine:
         window holds nothing to do). The records before it are read and unchanged, counted
         here without their content ever being transferred."""
         assert self.spec.glance_page is not None
-        for page, _ in self._pages(self.spec.glance_page, cursor):
-            records = [r for r in page.records if r not in self.taken]
+        for stamps, _ in self._pages(self.spec.glance_page, cursor):
+            records = [r for r in stamps if r not in self.taken]
             known = self.ledger.get_many([r.key for r in records])
             for position, record in enumerate(records):
                 if not _settled_at(known.get(record.key), record.changed_at):
@@ -194,16 +206,18 @@ class SyncEngine:
             self._process(records[start : start + size])
 
     def _in_batches(self, records: list[SourceRecord], done: float | None) -> None:
-        """One page of records, processed a batch at a time (oldest first); the share of the
-        read done moves from where the last page left it to ``done`` batch by batch."""
+        """One page of records, processed a batch at a time (oldest first) and let go of as
+        it is processed; the share of the read done moves from where the last page left it to
+        ``done`` batch by batch."""
         size = self.settings.batch_size
-        before = self.fraction or 0.0
-        for start in range(0, len(records), size):
-            if self.budget <= 0:
-                return
+        before, total, taken = self.fraction or 0.0, len(records), 0
+        while records and self.budget > 0:
+            batch = records[:size]
+            del records[:size]
+            taken += len(batch)
             if done is not None:
-                self.fraction = before + (done - before) * min(1.0, (start + size) / len(records))
-            self._process(records[start : start + size])
+                self.fraction = before + (done - before) * taken / total
+            self._process(batch)
         self.fraction = done
 
     def _room(self, n: int) -> int:

@@ -9,7 +9,7 @@ The eAccounting company is the demo company's customers and articles with N gene
 orders instead of the demo's orders (deterministic), all changed within nine minutes. In one run:
 
 - run A: the sales-order flow as a Prefect flow with its tasks, as in production; then no-op
-  runs on A's integration, alternately with the default overlap and with none (three each);
+  runs on A's integration, alternately with the default overlap and with none (seven each);
 - run B: the same work as A with Prefect's engine bypassed (Prefect's share of the CPU is
   ``(cpu_A - cpu_B) / cpu_A``);
 - the naive baseline (``benchmarks/naive_sync.py``): one Prefect task per order;
@@ -49,7 +49,7 @@ DEFAULT_RESULTS = ROOT / "benchmarks" / "results" / "sync_bench.json"
 WARM_UP_ORDERS = 20
 RSS_BASE_ORDERS = 1000
 # No-op runs are short: each is made this many times and the median reported.
-NO_OP_REPEATS = 3
+NO_OP_REPEATS = 7  # a no-op run takes a quarter of a second: its noise needs several
 PARTS = ("engine", "bypass", "naive", "noop", "rss", "master")
 
 

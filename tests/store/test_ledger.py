@@ -123,3 +123,17 @@ def test_size_counts_the_rows_of_one_entity_only(engine, integration):
     ledger.claim("c")
     Ledger(engine, integration, "sales_orders", "customer", "run-1").claim("other")
     assert ledger.size() == 3
+
+
+def test_settled_change_times_name_the_settled_rows_of_one_entity_only(engine, integration):
+    ledger = _ledger(engine, integration)
+    first, later = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
+    ledger.record_pending([("done", first), ("skipped", later), ("pending", first)])
+    ledger.mark_done_many([("done", "SO-1", "h", first)])
+    ledger.mark_skipped("skipped", "by hand")
+    ledger.mark_failed("failed", "data", "bad")
+    Ledger(engine, integration, "sales_orders", "customer", "run-1").mark_done("done", "C", "h")
+
+    settled = ledger.settled_change_times(["done", "skipped", "pending", "failed", "unknown"])
+
+    assert settled == {"done": first, "skipped": later}

@@ -49,6 +49,7 @@ from vismasync.store.models import LedgerStatus
 from vismasync.store.watermarks import Watermarks
 
 _SETTLED = (LedgerStatus.DONE, LedgerStatus.SKIPPED)
+_NEVER = object()  # no change time a record was settled at
 _KEEP_STATUS = (LedgerStatus.IN_FLIGHT, LedgerStatus.SKIPPED)
 
 
@@ -175,9 +176,9 @@ class SyncEngine:
         assert self.spec.glance_page is not None
         for stamps, _ in self._pages(self.spec.glance_page, cursor):
             records = [r for r in stamps if r not in self.taken]
-            known = self.ledger.get_many([r.key for r in records])
+            settled = self.ledger.settled_change_times([r.key for r in records])
             for position, record in enumerate(records):
-                if not _settled_at(known.get(record.key), record.changed_at):
+                if settled.get(record.key, _NEVER) != record.changed_at:
                     self._glanced_unchanged(records[:position], due=record.changed_at)
                     return record.changed_at
             self._glanced_unchanged(records, due=None)

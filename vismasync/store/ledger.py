@@ -325,6 +325,19 @@ class Ledger:
         with self.engine.connect() as conn:
             return {entry.source_key: entry for entry in _read_entries(conn, query)}
 
+    def settled_change_times(self, source_keys: Sequence[str]) -> dict[str, datetime | None]:
+        """The source change time each of these records was last settled at (done or skipped),
+        in one query of two columns; records not settled are absent."""
+        if not source_keys:
+            return {}
+        query = sa.select(LedgerRow.source_key, LedgerRow.source_changed_at).where(
+            self._of_entity(),
+            LedgerRow.source_key.in_(list(source_keys)),
+            LedgerRow.status.in_([LedgerStatus.DONE.value, LedgerStatus.SKIPPED.value]),
+        )
+        with self.engine.connect() as conn:
+            return {key: changed for key, changed in conn.execute(query)}
+
     def by_target_keys(self, target_keys: Sequence[str]) -> dict[str, list[LedgerEntry]]:
         """The rows linked to each of these target records (several when two sources were
         ever synced to one target), in one query."""

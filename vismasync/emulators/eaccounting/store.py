@@ -150,10 +150,12 @@ class Store:
         sort_records(records, keys or compile_orderby(default_order, definition))
         start = (page - 1) * page_size
         chosen = records[start : start + page_size]
-        if fields is not None:
-            chosen = [{name: record.get(name) for name in fields} for record in chosen]
+        if fields is None:
+            items = copy.deepcopy(chosen)
+        else:  # only nested values need copying: a selection is mostly ids and times
+            items = [{name: _copy(record.get(name)) for name in fields} for record in chosen]
         return Page(
-            items=copy.deepcopy(chosen),
+            items=items,
             page=page,
             page_size=page_size,
             total=len(records),
@@ -193,3 +195,7 @@ class Store:
 def _key(value: str) -> str:
     # GUIDs and codes are matched case-insensitively, like the service's routing.
     return value.lower()
+
+
+def _copy(value: Any) -> Any:
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value

@@ -738,3 +738,21 @@ def test_documents_sharing_one_change_instant_across_pages_are_each_read_once(de
     sync_sales_orders(demo.name)
 
     assert demo.vismanet.writes() == 0
+
+
+def test_a_glance_over_several_pages_counts_each_document_once(demo, monkeypatch):
+    from vismasync.store.watermarks import Watermarks
+
+    _add_shipped_orders(demo, 20)
+    _synced_with_nothing_queued(demo, "order")
+    watermark = Watermarks(get_engine(), demo.name, "sales_orders", "order").get()
+    window = [o for o in eligible_orders(demo).values()
+              if as_utc(o["ModifiedUtc"]) >= watermark - timedelta(minutes=10)]  # fmt: skip
+    monkeypatch.setattr(demo.ea_backend.settings, "max_page_size", 7)
+    reads = _document_lists(demo, monkeypatch)
+
+    result = sync_sales_orders(demo.name)
+
+    assert len(reads) >= 3 and all(r["select"] == GLANCED["order"] for r in reads)
+    row = next(r for r in result["table"] if r["entity"] == "order")
+    assert (row["read"], row["unchanged"], row["created"]) == (len(window), len(window), 0)

@@ -179,20 +179,21 @@ class SyncEngine:
             settled = self.ledger.settled_change_times([r.key for r in records])
             for position, record in enumerate(records):
                 if settled.get(record.key, _NEVER) != record.changed_at:
-                    self._glanced_unchanged(records[:position], due=record.changed_at)
+                    self._glanced_unchanged(records[:position])
                     return record.changed_at
-            self._glanced_unchanged(records, due=None)
+            self._glanced_unchanged(records)
         return None
 
-    def _glanced_unchanged(self, records: list[SourceRecord], due: datetime | None) -> None:
+    def _glanced_unchanged(self, records: list[SourceRecord]) -> None:
         if not records:
             return
         self.summary.count(self.entity, "read", len(records))
         self.summary.count(self.entity, "unchanged", len(records))
         newest = max(r.changed_at for r in records)
         self.newest = max(self.newest, newest) if self.newest else newest
-        # The whole read starts at ``due`` inclusive: what shares that instant was counted.
-        self.taken.add([r for r in records if r.changed_at == due])
+        # The next page (of the glance, or of the whole read from ``due``) starts at the newest
+        # instant here, inclusive: what shares it has been counted.
+        self.taken.add(records)
 
     def _read_whole(self, cursor: datetime | None) -> None:
         """Sources that cannot order by change time are read whole and ordered oldest first,

@@ -63,6 +63,13 @@ def _paid_facts(invoice: dict[str, Any]) -> dict[str, Any]:
     return {k: invoice.get(k) for k in PAID_INVOICE_FIELDS}
 
 
+def _orders_directly(config: IntegrationConfig) -> bool:
+    """Orders are the source and are read as orders (not through their paid invoices)."""
+    return config.flows.sales_orders.source_document == "order" and not _through_paid_invoices(
+        config
+    )
+
+
 def _through_paid_invoices(config: IntegrationConfig) -> bool:
     settings = config.flows.sales_orders
     return settings.source_document == "order" and "Paid" in settings.statuses
@@ -77,7 +84,7 @@ def fetch_documents(ctx: RunContext, cursor: datetime | None, page: int, size: i
     """
     settings = ctx.config.flows.sales_orders
     client = eaccounting_client(ctx.config)
-    if not _through_paid_invoices(ctx.config) and settings.source_document == "order":
+    if _orders_directly(ctx.config):
         orders = _orders_page(ctx, cursor, page, size)
         return _page([_record(o) for o in orders.items], orders)
     invoices = _invoices_page(ctx, cursor, page, size)
@@ -104,7 +111,7 @@ def glance_documents(ctx: RunContext, cursor: datetime | None, page: int, size: 
     ``$select``): what the engine compares with the ledger before reading an overlap window
     whole. A paid invoice stands for the order it was created from, as in the full read."""
     settings = ctx.config.flows.sales_orders
-    if not _through_paid_invoices(ctx.config) and settings.source_document == "order":
+    if _orders_directly(ctx.config):
         orders = _orders_page(ctx, cursor, page, size, GLANCE_FIELDS)
         return _page([_record(o) for o in orders.items], orders)
     if settings.source_document == "invoice":

@@ -4,9 +4,11 @@ process's CPU and memory are the sync's own."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,3 +122,16 @@ def emulator_processes(
     finally:
         for emulator in emulators.values():
             emulator.stop()
+
+
+def isolated_home(prefix: str) -> Path:
+    """A benchmark process's own temporary home: vismasync's and Prefect's state and the
+    integrations' files live there, and SIGTERM ends the process through its ``finally``
+    blocks, so emulator processes are stopped however the benchmark ends."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("VISMASYNC_HOME", str(home / "home"))
+    os.environ["VISMASYNC_CONFIG_DIR"] = str(home / "integrations")
+    os.environ["PREFECT_HOME"] = str(home / "prefect")
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    return home

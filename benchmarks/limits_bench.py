@@ -26,9 +26,6 @@ import argparse
 import itertools
 import json
 import os
-import signal
-import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -40,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.emulators import ROOT, EmulatorProcess
+from benchmarks.emulators import ROOT, EmulatorProcess, isolated_home
 from benchmarks.seed import build_eaccounting_seed
 
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results" / "limits_bench.json"
@@ -249,12 +246,7 @@ def _options() -> argparse.Namespace:
 
 def main() -> None:
     options = _options()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    home = Path(tempfile.mkdtemp(prefix="vismasync-limits-"))
-    os.environ.setdefault("VISMASYNC_HOME", str(home / "home"))
-    os.environ["VISMASYNC_CONFIG_DIR"] = str(home / "integrations")
-    os.environ["PREFECT_HOME"] = str(home / "prefect")
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    home = isolated_home("vismasync-limits-")
 
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness

@@ -29,10 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -40,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import figures
-from benchmarks.emulators import ROOT, emulator_processes
+from benchmarks.emulators import ROOT, emulator_processes, isolated_home
 from benchmarks.measure import Bench, prefect_bypassed, settle
 from benchmarks.report import build_report, print_report
 from benchmarks.seed import build_eaccounting_seed
@@ -158,14 +156,7 @@ def _options() -> argparse.Namespace:
 def main() -> None:
     options = _options()
     orders, skip = options.orders, options.skip
-    # Stop the emulator processes on SIGTERM too (the finally blocks run on SystemExit).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-    home = Path(tempfile.mkdtemp(prefix="vismasync-bench-"))
-    os.environ.setdefault("VISMASYNC_HOME", str(home / "home"))
-    os.environ["VISMASYNC_CONFIG_DIR"] = str(home / "integrations")
-    os.environ["PREFECT_HOME"] = str(home / "prefect")
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    home = isolated_home("vismasync-bench-")
 
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness

@@ -45,17 +45,16 @@ from vismasync.engine.write_once import ledger_for
 from vismasync.store.database import get_engine
 from vismasync.store.ledger import Ledger, LedgerEntry
 from vismasync.store.locks import AlreadyRunning
-from vismasync.store.models import LedgerStatus
+from vismasync.store.models import SETTLED, LedgerStatus
 from vismasync.store.watermarks import Watermarks
 
-_SETTLED = (LedgerStatus.DONE, LedgerStatus.SKIPPED)
 _NEVER = object()  # no change time a record was settled at
 _KEEP_STATUS = (LedgerStatus.IN_FLIGHT, LedgerStatus.SKIPPED)
 
 
 def _settled_at(row: LedgerEntry | None, changed_at: datetime) -> bool:
     """The ledger holds the record settled at this change time."""
-    return row is not None and row.status in _SETTLED and row.source_changed_at == changed_at
+    return row is not None and row.status in SETTLED and row.source_changed_at == changed_at
 
 
 def count_items(summary: RunSummary, entity: str, items: list[WorkItem]) -> None:

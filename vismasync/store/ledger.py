@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
 from vismasync.store.integrations import integration_id
-from vismasync.store.models import Integration, LedgerRow, LedgerStatus
+from vismasync.store.models import SETTLED, Integration, LedgerRow, LedgerStatus
 
 MAX_MESSAGE_LENGTH = 4000
 
@@ -333,7 +333,7 @@ class Ledger:
         query = sa.select(LedgerRow.source_key, LedgerRow.source_changed_at).where(
             self._of_entity(),
             LedgerRow.source_key.in_(list(source_keys)),
-            LedgerRow.status.in_([LedgerStatus.DONE.value, LedgerStatus.SKIPPED.value]),
+            LedgerRow.status.in_([status.value for status in SETTLED]),
         )
         with self.engine.connect() as conn:
             return {key: changed for key, changed in conn.execute(query)}

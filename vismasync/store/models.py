@@ -21,6 +21,10 @@ class LedgerStatus(StrEnum):
     FAILED = "failed"
 
 
+# Statuses of a record that needs nothing until its source changes.
+SETTLED = (LedgerStatus.DONE, LedgerStatus.SKIPPED)
+
+
 # Settled rows no longer hold the watermark back; failed rows are settled because the failure
 # queue retries them by key, so one bad record cannot stall a flow forever.
 UNSETTLED_STATUSES = (LedgerStatus.PENDING, LedgerStatus.IN_FLIGHT)

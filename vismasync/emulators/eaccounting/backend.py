@@ -19,7 +19,7 @@ from vismasync.emulators.eaccounting.oauth import DEMO_CLIENT, IdentityServer, R
 from vismasync.emulators.eaccounting.odata import compile_select
 from vismasync.emulators.eaccounting.odata_eval import parse_datetime
 from vismasync.emulators.eaccounting.ratelimit import RateLimiter
-from vismasync.emulators.eaccounting.store import COLLECTIONS, Page, Store
+from vismasync.emulators.eaccounting.store import COLLECTIONS, Page, Store, selected
 from vismasync.emulators.eaccounting.validation import validate
 
 # Collections whose list items carry properties computed from other records.
@@ -108,7 +108,7 @@ class EAccountingBackend:
                 )
                 items = [self._render(collection, item, reserved) for item in items]
                 if fields is not None:
-                    items = [{name: item.get(name) for name in fields} for item in items]
+                    items = [selected(item, fields) for item in items]
         return Page(items=items, page=result.page, page_size=result.page_size, total=result.total)
 
     def get(self, collection: str, key: str) -> dict[str, Any]:

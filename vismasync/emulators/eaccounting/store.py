@@ -152,8 +152,8 @@ class Store:
         chosen = records[start : start + page_size]
         if fields is None:
             items = copy.deepcopy(chosen)
-        else:  # only nested values need copying: a selection is mostly ids and times
-            items = [{name: _copy(record.get(name)) for name in fields} for record in chosen]
+        else:
+            items = [selected(record, fields) for record in chosen]
         return Page(
             items=items,
             page=page,
@@ -197,5 +197,10 @@ def _key(value: str) -> str:
     return value.lower()
 
 
-def _copy(value: Any) -> Any:
-    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+def selected(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """A copy of ``record`` with only ``fields`` (a compiled ``$select``); only nested values
+    need copying, as a selection is mostly ids and times."""
+    return {
+        name: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        for name, value in ((name, record.get(name)) for name in fields)
+    }
